@@ -1,0 +1,121 @@
+# fairaudit - one non-recursive GNU Makefile.
+#   make                 build libfairaudit.a, libfairaudit.so, fairaudit, examples (release)
+#   make test            build and run every test; the last line counts passed and failed
+#   make asan            the same tests under AddressSanitizer + UBSan
+#   make demo            the whole audit on the bundled fixture data
+#   make bench           benchmarks (never part of make test)
+#   make headercheck     the public header compiles alone as C11 and as C++
+#   BUILD=debug|release|asan selects the build directory build/$(BUILD)/; CC=clang works too.
+
+BUILD ?= release
+CC ?= cc
+O := build/$(BUILD)
+
+PKGS := gsl libcjson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wcast-qual -Wwrite-strings -Wvla -Wconversion -Wno-sign-conversion \
+        -Werror
+CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -I. $(WARN) $(PKG_CFLAGS) -fPIC -MMD -MP \
+               -pthread
+
+ifeq ($(BUILD),debug)
+OPT := -O0 -g3
+else ifeq ($(BUILD),asan)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,float-divide-by-zero \
+       -fno-sanitize-recover=all
+LDSAN := -fsanitize=address,undefined,float-divide-by-zero
+else
+OPT := -O2 -g
+endif
+
+ALL_CFLAGS := $(CFLAGS_BASE) $(OPT) $(CFLAGS)
+LDLIBS_ALL := $(PKG_LIBS) -lm -pthread
+
+LIB_SRC := $(wildcard common/*.c metrics/*.c explain/*.c reports/*.c) \
+           $(filter-out audit/main.c audit/cmd_%.c,$(wildcard audit/*.c))
+CLI_SRC := audit/main.c $(wildcard audit/cmd_*.c)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+EXAMPLE_SRC := $(wildcard examples/*.c)
+FIXTURE_SRC := $(wildcard fixtures/gen_*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+
+LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(O)/%.o)
+
+LIB_A := $(O)/libfairaudit.a
+LIB_SO := $(O)/libfairaudit.so
+BIN := $(O)/fairaudit
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(O)/tests/%)
+EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(O)/examples/%)
+FIXTURE_BIN := $(FIXTURE_SRC:fixtures/%.c=$(O)/fixtures/%)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
+
+.PHONY: all deps test unit cli-test asan demo bench headercheck clean format format-check
+
+all: $(LIB_A) $(LIB_SO) $(BIN) $(EXAMPLE_BIN) $(FIXTURE_BIN)
+
+deps:
+	@scripts/install-deps.sh
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJ)
+	$(CC) -shared $(OPT) $(LDSAN) -o $@ $^ $(LDLIBS_ALL)
+
+$(BIN): $(CLI_OBJ) $(LIB_A)
+	$(CC) $(OPT) $(LDSAN) -o $@ $(CLI_OBJ) $(LIB_A) $(LDLIBS_ALL)
+
+$(O)/tests/%: $(O)/tests/unit/%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(LDSAN) -o $@ $< $(LIB_A) $(LDLIBS_ALL) -lcmocka
+
+$(O)/examples/%: $(O)/examples/%.o $(LIB_A)
+	$(CC) $(OPT) $(LDSAN) -o $@ $< $(LIB_A) $(LDLIBS_ALL)
+
+$(O)/fixtures/%: $(O)/fixtures/%.o
+	$(CC) $(OPT) $(LDSAN) -o $@ $< -lm
+
+$(O)/bench/%: $(O)/bench/%.o $(LIB_A)
+	$(CC) $(OPT) $(LDSAN) -o $@ $< $(LIB_A) $(LDLIBS_ALL)
+
+# The tests: unit tests per module (cmocka), the API example, the CLI cases.
+test: deps all $(TEST_BIN)
+	@BUILD=$(BUILD) scripts/run-tests.sh $(O)
+
+asan:
+	$(MAKE) BUILD=asan test
+
+demo: deps all
+	@scripts/demo.sh $(O)
+
+bench: deps
+	$(MAKE) BUILD=release all $(patsubst $(O)/%,build/release/%,$(BENCH_BIN))
+	@bench/run.sh build/release
+
+headercheck:
+	@mkdir -p $(O)
+	echo '#include "include/fairaudit.h"' > $(O)/hc.c
+	$(CC) -std=c11 $(WARN) -I. -fsyntax-only $(O)/hc.c
+	echo '#include "include/fairaudit.h"' > $(O)/hc.cpp
+	c++ -std=c++11 -Wall -Wextra -Werror -I. -fsyntax-only $(O)/hc.cpp
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(wildcard */*.h) include/fairaudit.h
+
+format-check:
+	clang-format --dry-run -Werror $(LIB_SRC) $(CLI_SRC) include/fairaudit.h
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(O)/*/*.d $(O)/*/*/*.d)

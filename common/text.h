@@ -1,0 +1,22 @@
+/* common/text.h - UTF-8 checks and number formatting shared by every layer. */
+#ifndef FA_COMMON_TEXT_H
+#define FA_COMMON_TEXT_H
+
+#include <stddef.h>
+
+/* 1 when s[0..len) is valid UTF-8; otherwise 0 and *bad (if non-NULL) = offset of the fault. */
+int fa_utf8_valid(const char *s, size_t len, size_t *bad);
+
+/*
+ * Formats v with the fewest significant digits (up to 17) that read back to the same double;
+ * NAN and infinities give "null". Returns the length written (buf has at least 32 bytes).
+ */
+int fa_format_double(char *buf, size_t size, double v);
+
+/*
+ * Parses a whole field as a finite double (strtod in the C locale, no trailing garbage,
+ * leading/trailing spaces allowed). Returns 0 on success, -1 otherwise.
+ */
+int fa_parse_double(const char *s, size_t len, double *out);
+
+#endif

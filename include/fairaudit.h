@@ -1,0 +1,453 @@
+/*
+ * fairaudit.h - the public API of libfairaudit.
+ *
+ * A fairness audit of a model's prediction file: per-group confusion counts (mergeable
+ * sufficient statistics), every rate of METRICS.md per group and overall, disparities against
+ * a reference group, between groups and to the overall population, named summaries
+ * (fairlearn and AIF360 names), gates from a policy, and the result serialised as JSON.
+ *
+ * Conventions (see STYLE.md):
+ * - every fallible function returns FA_OK (0) or a negative FA_E* status and fills the
+ *   caller's fa_error (which may be NULL);
+ * - constructors write *out and leave it NULL on failure; every _create has a NULL-safe _free;
+ * - an undefined value (a zero denominator) is NAN with a reason string, never 0;
+ * - the library never prints and never exits; warnings go to an optional callback.
+ */
+#ifndef FAIRAUDIT_H
+#define FAIRAUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FA_VERSION "0.1.0"
+
+/* ---------------------------------------------------------------- errors */
+
+/** Status codes. FA_OK is 0; failures are negative. */
+typedef enum fa_status {
+    FA_OK = 0,
+    FA_ENOMEM = -1,   /* out of memory, or a size that overflows */
+    FA_EIO = -2,      /* a file could not be opened, read or written */
+    FA_EPARSE = -3,   /* malformed input: CSV, JSON, numbers */
+    FA_EINVAL = -4,   /* a valid file that does not fit the request (unknown column, ...) */
+    FA_EDOMAIN = -5,  /* a value outside its domain (label not in two classes, ...) */
+    FA_EINTERNAL = -6 /* a bug: an invariant that should hold did not */
+} fa_status;
+
+#define FA_ERROR_PATH_MAX 512
+#define FA_ERROR_MSG_MAX 640
+
+/**
+ * The caller's error record: fixed size, never allocating. `line` and `column` are 1-based
+ * and 0 when not applicable; `json_path` is empty unless the error is inside a JSON document.
+ */
+typedef struct fa_error {
+    int status;
+    char path[FA_ERROR_PATH_MAX];
+    uint64_t line;
+    uint64_t column;
+    char json_path[FA_ERROR_PATH_MAX];
+    char message[FA_ERROR_MSG_MAX];
+} fa_error;
+
+/** Resets an error record to "no error". NULL-safe. */
+void fa_error_clear(fa_error *err);
+
+/**
+ * Formats the record compiler-style into buf (always NUL-terminated when size > 0):
+ * "path:line:column: error: message", "path: error: json.path: message", or
+ * "error: message" when no location is known. Returns the length snprintf would write.
+ */
+int fa_error_format(char *buf, size_t size, const fa_error *err);
+
+/** A short lower-case name of a status ("out of memory", "parse error", ...). */
+const char *fa_status_name(int status);
+
+/** Severity of a message delivered to a caller's log callback. */
+typedef enum fa_log_level { FA_LOG_INFO = 0, FA_LOG_WARNING = 1 } fa_log_level;
+
+/**
+ * A caller's callback for warnings (a group column with one value, skipped rows, ...).
+ * `msg` is one line without a trailing newline, borrowed for the call only.
+ */
+typedef void (*fa_log_fn)(fa_log_level level, const char *msg, void *payload);
+
+/* ------------------------------------------------------------- CSV input */
+
+/** Options of the streaming CSV reader. Initialise with FA_CSV_OPTIONS_INIT. */
+typedef struct fa_csv_options {
+    char delimiter;        /* field separator, ',' by default */
+    size_t max_line_bytes; /* longest record accepted, bytes (0 = 64 MiB) */
+} fa_csv_options;
+
+#define FA_CSV_OPTIONS_INIT {',', 0}
+
+/** A streaming RFC 4180 reader: one record at a time, memory bounded by the longest record. */
+typedef struct fa_csv_reader fa_csv_reader;
+
+/**
+ * Opens `path` and reads its header row. Accepts quoted fields with doubled quotes, embedded
+ * delimiters and newlines, LF or CRLF line ends, and a UTF-8 byte-order mark. Fails with
+ * FA_EIO (cannot open), FA_EPARSE (empty file, malformed header, duplicate column names).
+ * Caller frees with fa_csv_reader_free.
+ */
+int fa_csv_reader_create(fa_csv_reader **out, const char *path, const fa_csv_options *opts,
+                         fa_error *err);
+
+/** Closes the file and frees the reader. NULL-safe. */
+void fa_csv_reader_free(fa_csv_reader *r);
+
+/** Number of header columns. */
+size_t fa_csv_n_columns(const fa_csv_reader *r);
+
+/** Name of header column i (borrowed until the reader is freed). */
+const char *fa_csv_column_name(const fa_csv_reader *r, size_t i);
+
+/** Index of the header column named `name`, or -1 when there is none. */
+long fa_csv_column_index(const fa_csv_reader *r, const char *name);
+
+/** One field of the current record: bytes (not NUL-terminated) borrowed until the next read. */
+typedef struct fa_field {
+    const char *data;
+    size_t len;
+} fa_field;
+
+/**
+ * Reads the next record. On success returns 1 and sets *fields to n_columns fields (quotes
+ * removed, doubled quotes undone), or returns 0 at end of file. A record with another number
+ * of fields, an unclosed quote, or a record longer than max_line_bytes fails with FA_EPARSE
+ * and a file:line:column location. Blank lines are skipped.
+ */
+int fa_csv_next(fa_csv_reader *r, const fa_field **fields, fa_error *err);
+
+/** Line (1-based, physical) on which the current record starts. */
+uint64_t fa_csv_record_line(const fa_csv_reader *r);
+
+/** Column (1-based, bytes) at which field i of the current record starts. */
+uint64_t fa_csv_field_column(const fa_csv_reader *r, size_t i);
+
+/** Number of bytes consumed so far (for progress and throughput). */
+uint64_t fa_csv_bytes_read(const fa_csv_reader *r);
+
+/** The path the reader was opened on (borrowed). */
+const char *fa_csv_path(const fa_csv_reader *r);
+
+/** True (1) when the value is one of the missing-value spellings: "", NA, NaN, null, N/A. */
+int fa_value_is_missing(const char *s, size_t len);
+
+/* ---------------------------------------------------------------- metrics */
+
+/**
+ * Weighted confusion counts of one group: the sufficient statistics of every count-based
+ * metric. They add up across shards (fa_counts_add). `rows` counts rows whatever their
+ * weight; `score_sum` / `score_weight` give the mean score when a score column is audited.
+ */
+typedef struct fa_counts {
+    double tp, fp, tn, fn;
+    double score_sum, score_weight;
+    uint64_t rows;
+} fa_counts;
+
+/** dst += src, field by field. */
+void fa_counts_add(fa_counts *dst, const fa_counts *src);
+
+/** Adds one row: label and prediction in {0,1}, weight >= 0, score ignored when NAN. */
+void fa_counts_add_row(fa_counts *c, int label, int pred, double weight, double score);
+
+/** Every per-group metric of METRICS.md, in the order the JSON result lists them. */
+typedef enum fa_metric {
+    FA_METRIC_COUNT = 0,
+    FA_METRIC_SHARE,
+    FA_METRIC_BASE_RATE,
+    FA_METRIC_SELECTION_RATE,
+    FA_METRIC_PREDICTED_POSITIVE_SHARE,
+    FA_METRIC_TRUE_POSITIVE_RATE,
+    FA_METRIC_FALSE_NEGATIVE_RATE,
+    FA_METRIC_FALSE_POSITIVE_RATE,
+    FA_METRIC_TRUE_NEGATIVE_RATE,
+    FA_METRIC_POSITIVE_PREDICTIVE_VALUE,
+    FA_METRIC_FALSE_DISCOVERY_RATE,
+    FA_METRIC_NEGATIVE_PREDICTIVE_VALUE,
+    FA_METRIC_FALSE_OMISSION_RATE,
+    FA_METRIC_ACCURACY,
+    FA_METRIC_ERROR_RATE,
+    FA_METRIC_BALANCED_ACCURACY,
+    FA_METRIC_F1,
+    FA_METRIC_TREATMENT_EQUALITY,
+    FA_METRIC_MEAN_SCORE,
+    FA_METRIC_COUNT_ALL /* number of metrics, not a metric */
+} fa_metric;
+
+/** snake_case name of a metric ("true_positive_rate"); NULL when out of range. */
+const char *fa_metric_name(fa_metric m);
+
+/**
+ * Looks a metric up by its name or one of its aliases (tpr, recall, precision, ppv, fpr, ...).
+ * Returns the metric, or -1 when unknown.
+ */
+int fa_metric_from_name(const char *name);
+
+/** One-sentence definition of a metric with its formula and undefined case (borrowed). */
+const char *fa_metric_definition(fa_metric m);
+
+/**
+ * The value of metric m for group counts g, with `all` the counts of the whole population
+ * (needed by share and predicted_positive_share). Returns NAN when the metric is undefined and
+ * then sets *reason (if non-NULL) to a static phrase such as "no actual positives"; otherwise
+ * sets *reason to NULL. Pure: no allocation, no I/O.
+ */
+double fa_metric_value(fa_metric m, const fa_counts *g, const fa_counts *all,
+                       const char **reason);
+
+/* ----------------------------------------------------------------- tally */
+
+/**
+ * A tally: per-group counts for each sensitive attribute (and, optionally, the intersection of
+ * all of them), plus the overall counts. Group values are interned strings. Tallies merge:
+ * the tally of two shards merged equals the tally of the whole.
+ */
+typedef struct fa_tally fa_tally;
+
+/**
+ * Creates an empty tally for n_attrs sensitive attributes named `attrs` (copied). With
+ * `intersect` non-zero and n_attrs >= 2 an extra attribute counts the combinations: its name
+ * is the attribute names joined by " & " ("race & sex") and its group values are the values
+ * joined the same way ("African-American & Female"). Caller frees with fa_tally_free.
+ */
+int fa_tally_create(fa_tally **out, const char *const attrs[], size_t n_attrs, int intersect,
+                    fa_error *err);
+
+/** Frees a tally. NULL-safe. */
+void fa_tally_free(fa_tally *t);
+
+/**
+ * Adds one row. values[a] / lens[a] is the row's value of attribute a; a missing value
+ * (values[a] == NULL) counts in the group "(missing)". label and pred are 0 or 1.
+ */
+int fa_tally_add(fa_tally *t, const char *const values[], const size_t lens[], int label,
+                 int pred, double weight, double score, fa_error *err);
+
+/** dst += src: both must have the same attributes. Groups are matched by value. */
+int fa_tally_merge(fa_tally *dst, const fa_tally *src, fa_error *err);
+
+/** Number of attributes, the intersection included when present. */
+size_t fa_tally_n_attrs(const fa_tally *t);
+
+/** Name of attribute a (borrowed). */
+const char *fa_tally_attr_name(const fa_tally *t, size_t a);
+
+/** Number of distinct groups seen for attribute a. */
+size_t fa_tally_n_groups(const fa_tally *t, size_t a);
+
+/** Value of group g of attribute a (borrowed; NUL-terminated). Order is first-seen order. */
+const char *fa_tally_group_value(const fa_tally *t, size_t a, size_t g);
+
+/** Counts of group g of attribute a (borrowed). */
+const fa_counts *fa_tally_group_counts(const fa_tally *t, size_t a, size_t g);
+
+/** Counts of all rows (borrowed). */
+const fa_counts *fa_tally_overall(const fa_tally *t);
+
+/** The group label used for rows whose sensitive value is missing. */
+#define FA_MISSING_GROUP "(missing)"
+
+/* ---------------------------------------------------------------- policy */
+
+/** A parsed policy: reference groups, min_group_size, gates. */
+typedef struct fa_policy fa_policy;
+
+/**
+ * Parses a policy from JSON text (`name` is used in error messages). Every error names its
+ * JSON path ("gates[2].max: expected a number, got \"x\""). Caller frees with fa_policy_free.
+ */
+int fa_policy_parse_json(fa_policy **out, const char *text, size_t len, const char *name,
+                         fa_error *err);
+
+/** Reads and parses a policy file. */
+int fa_policy_load_json(fa_policy **out, const char *path, fa_error *err);
+
+/** Frees a policy. NULL-safe. */
+void fa_policy_free(fa_policy *p);
+
+/** Number of gates in the policy. */
+size_t fa_policy_n_gates(const fa_policy *p);
+
+/* ----------------------------------------------------------------- audit */
+
+/** How the reference group of an attribute is chosen when none is given. */
+typedef enum fa_reference_rule {
+    FA_REFERENCE_LARGEST = 0,   /* the largest group (Aequitas "majority") */
+    FA_REFERENCE_MIN_METRIC = 1 /* the group with the lowest selection rate */
+} fa_reference_rule;
+
+/** Options of an audit. Initialise with FA_AUDIT_OPTIONS_INIT; strings are borrowed. */
+typedef struct fa_audit_options {
+    const char *label;          /* label column (required) */
+    const char *pred;           /* prediction column (required) */
+    const char *score;          /* score column, or NULL */
+    const char *weight;         /* weight column, or NULL */
+    const char *const *groups;  /* sensitive attribute columns */
+    size_t n_groups;
+    int intersect;              /* also audit the intersection of the attributes */
+    const char *positive;       /* the positive label/prediction value, or NULL for 1/true/yes */
+    const char *const *ref_attrs; /* reference groups given: attribute names ... */
+    const char *const *ref_values; /* ... and values */
+    size_t n_refs;
+    fa_reference_rule reference_rule;
+    long min_group_size;        /* < 0: take the policy's, else FA_DEFAULT_MIN_GROUP_SIZE */
+    double tau;                 /* Aequitas tau; <= 0: FA_DEFAULT_TAU */
+    fa_csv_options csv;
+    int threads;                /* 0 = all cores; the result does not depend on it */
+    fa_log_fn log;              /* warnings, or NULL */
+    void *log_payload;
+} fa_audit_options;
+
+#define FA_DEFAULT_MIN_GROUP_SIZE 30
+#define FA_DEFAULT_TAU 0.8
+
+#define FA_AUDIT_OPTIONS_INIT                                                                  \
+    {NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, 0, FA_REFERENCE_LARGEST, -1, 0.0,    \
+     FA_CSV_OPTIONS_INIT, 0, NULL, NULL}
+
+/** Everything an audit computed: groups, metrics, disparities, summaries, gates. */
+typedef struct fa_result fa_result;
+
+/**
+ * Streams the prediction file at `path` once and tallies it (memory grows with the number of
+ * groups, not rows). Fails with FA_EIO / FA_EPARSE / FA_EINVAL / FA_EDOMAIN and a
+ * file:line:column location on bad input. Caller frees with fa_tally_free.
+ */
+int fa_audit_tally_csv(fa_tally **out, const char *path, const fa_audit_options *opts,
+                       fa_error *err);
+
+/**
+ * Computes every metric, disparity and summary from a tally, then evaluates the policy's
+ * gates (policy may be NULL: no gates). `input_path` is recorded in the result (may be NULL).
+ * Caller frees with fa_result_free.
+ */
+int fa_result_compute(fa_result **out, const fa_tally *tally, const fa_audit_options *opts,
+                      const fa_policy *policy, const char *input_path, fa_error *err);
+
+/** The whole audit of a CSV file: fa_audit_tally_csv, then fa_result_compute. */
+int fa_audit_csv(fa_result **out, const char *path, const fa_audit_options *opts,
+                 const fa_policy *policy, fa_error *err);
+
+/** Frees a result. NULL-safe. */
+void fa_result_free(fa_result *res);
+
+/** Verdict of an audit's gates. */
+typedef enum fa_verdict {
+    FA_VERDICT_PASSED = 0,      /* every gate passed (or there are no gates) */
+    FA_VERDICT_FAILED = 1,      /* at least one gate failed */
+    FA_VERDICT_INCONCLUSIVE = 4 /* no gate failed, but one could not be decided */
+} fa_verdict;
+
+/** The verdict of the result's gates, before the policy's "inconclusive" mapping. */
+fa_verdict fa_result_verdict(const fa_result *res);
+
+/**
+ * The process exit status the verdict maps to: 0, 1 or 4, after the policy's
+ * "inconclusive": "pass" | "fail" mapping.
+ */
+int fa_result_exit_status(const fa_result *res);
+
+/** Number of audited attributes (the intersection included). */
+size_t fa_result_n_attrs(const fa_result *res);
+
+/** Name of attribute a (borrowed). */
+const char *fa_result_attr_name(const fa_result *res, size_t a);
+
+/** The reference group of attribute a (borrowed), or NULL when it has no groups. */
+const char *fa_result_reference(const fa_result *res, size_t a);
+
+/** Number of groups of attribute a; groups are sorted by value (bytewise). */
+size_t fa_result_n_groups(const fa_result *res, size_t a);
+
+/** Value of group g of attribute a (borrowed). */
+const char *fa_result_group_value(const fa_result *res, size_t a, size_t g);
+
+/** Counts of group g of attribute a (borrowed). */
+const fa_counts *fa_result_group_counts(const fa_result *res, size_t a, size_t g);
+
+/** Metric m of group g of attribute a: NAN when undefined (then *reason is set). */
+double fa_result_group_metric(const fa_result *res, size_t a, size_t g, fa_metric m,
+                              const char **reason);
+
+/** Metric m over all rows: NAN when undefined. */
+double fa_result_overall_metric(const fa_result *res, fa_metric m, const char **reason);
+
+/**
+ * A named summary of attribute a ("demographic_parity_difference", "equalized_odds_ratio",
+ * ...): NAN when undefined or unknown. Groups below min_group_size are left out.
+ */
+double fa_result_summary(const fa_result *res, size_t a, const char *name);
+
+/** The kinds of disparity computed for every metric of every attribute (METRICS.md). */
+typedef enum fa_disparity_kind {
+    FA_DISPARITY_BETWEEN_DIFFERENCE = 0, /* max - min over the included groups */
+    FA_DISPARITY_BETWEEN_RATIO,          /* min / max over the included groups */
+    FA_DISPARITY_TO_OVERALL_DIFFERENCE,  /* max |m(g) - m(overall)| */
+    FA_DISPARITY_TO_OVERALL_RATIO        /* min over g of min(q, 1/q), q = m(g) / m(overall) */
+} fa_disparity_kind;
+
+/**
+ * Disparity of metric m over the groups of attribute a: groups below min_group_size and
+ * groups where m is undefined are left out. NAN when fewer than one group remains (between:
+ * two), or a ratio's denominator is 0.
+ */
+double fa_result_disparity(const fa_result *res, size_t a, fa_metric m, fa_disparity_kind k);
+
+/** m(g) - m(reference) for group g of attribute a (signed, AIF360 style); NAN if undefined. */
+double fa_result_group_difference(const fa_result *res, size_t a, size_t g, fa_metric m);
+
+/** m(g) / m(reference); NAN when undefined or m(reference) = 0 (never capped). */
+double fa_result_group_ratio(const fa_result *res, size_t a, size_t g, fa_metric m);
+
+/**
+ * An AIF360 pairwise metric of group g against the reference group of attribute a:
+ * "statistical_parity_difference", "disparate_impact", "average_odds_difference",
+ * "average_abs_odds_difference", "equal_opportunity_difference", "error_rate_difference",
+ * "error_rate_ratio", "false_positive_rate_difference", "false_negative_rate_difference",
+ * "false_discovery_rate_difference", "false_omission_rate_difference",
+ * "true_positive_rate_difference". NAN when undefined or the name is unknown.
+ */
+double fa_result_vs_reference(const fa_result *res, size_t a, size_t g, const char *name);
+
+/**
+ * The same AIF360 metrics with the reference group as privileged and every other group of
+ * attribute a pooled as unprivileged (AIF360 "vs rest"). NAN when undefined.
+ */
+double fa_result_vs_rest(const fa_result *res, size_t a, const char *name);
+
+/** Number of gates evaluated. */
+size_t fa_result_n_gates(const fa_result *res);
+
+/** Outcome of gate i: FA_VERDICT_PASSED, _FAILED or _INCONCLUSIVE; *name set to its name. */
+fa_verdict fa_result_gate(const fa_result *res, size_t i, const char **name, double *value);
+
+/**
+ * Writes the result as JSON (DESIGN.md's fa_result), atomically (temporary file, fsync,
+ * rename). Numbers print with up to 17 significant digits so they read back to the same
+ * double; undefined values are null. The output is byte-identical for the same input.
+ */
+int fa_result_write_json(const fa_result *res, const char *path, fa_error *err);
+
+/** Renders the JSON into a newly allocated NUL-terminated string; caller frees with free(). */
+int fa_result_to_json_string(char **out, const fa_result *res, fa_error *err);
+
+/**
+ * Writes the human-readable summary (groups as rows, key rates and disparities as columns,
+ * the reference marked, the gates and the verdict) to `f`.
+ */
+int fa_result_write_text(const fa_result *res, FILE *f, fa_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FAIRAUDIT_H */
