@@ -1,0 +1,40 @@
+/* audit/cli.h - the command-line tool: subcommands and the helpers they share. */
+#ifndef FA_AUDIT_CLI_H
+#define FA_AUDIT_CLI_H
+
+#include <stdio.h>
+
+#include "include/fairaudit.h"
+
+/* Exit statuses of DESIGN.md. */
+enum {
+    FA_EXIT_PASS = 0,
+    FA_EXIT_GATE_FAILED = 1,
+    FA_EXIT_USAGE = 2,
+    FA_EXIT_INTERNAL = 3,
+    FA_EXIT_INCONCLUSIVE = 4
+};
+
+/* Each subcommand: argv[0] is the subcommand's name. Returns the exit status. */
+int fa_cmd_audit(int argc, char **argv);
+int fa_cmd_metrics(int argc, char **argv);
+int fa_cmd_policy(int argc, char **argv);
+int fa_cmd_demo(int argc, char **argv);
+
+/* Prints "fairaudit: <message>" and "Try 'fairaudit --help'." on stderr; returns 2. */
+int fa_cli_usage_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Prints the error record as one line on stderr; returns the exit status it maps to. */
+int fa_cli_report_error(const fa_error *err);
+
+/* The log callback of the CLI: warnings to stderr, one line each. */
+void fa_cli_log(fa_log_level level, const char *msg, void *payload);
+
+/* The exit-status table shared by every --help. */
+void fa_cli_print_exit_codes(FILE *f);
+
+#endif

@@ -1,0 +1,279 @@
+/*
+ * audit/cmd_audit.c - `fairaudit audit`: parse options, read the policy, run the audit
+ * through the library, write the JSON atomically, print the summary, exit with the verdict.
+ * Every output is computed in full before anything is written, so bad input writes nothing.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/cli.h"
+#include "audit/policy.h"
+
+#define MAX_LIST 64
+
+typedef struct audit_args {
+    fa_audit_options o;
+    const char *input, *policy_path, *json_path;
+    const char *groups[MAX_LIST];
+    const char *ref_attrs[MAX_LIST], *ref_values[MAX_LIST];
+    char *owned[2 * MAX_LIST]; /* strings split out of argv */
+    size_t n_owned;
+    int quiet;
+} audit_args;
+
+static void usage(FILE *f)
+{
+    fputs("Usage: fairaudit audit PRED.csv --label COL --pred COL --group COL[,COL...] [OPTIONS]\n"
+          "\n"
+          "Audits a prediction file: every rate of 'fairaudit metrics' per group and overall,\n"
+          "differences and ratios against a reference group, between groups and to the\n"
+          "overall population, fairlearn and AIF360 named summaries, and the policy's gates.\n"
+          "\n"
+          "Columns:\n"
+          "  --label COL            true label column (binary)\n"
+          "  --pred COL             prediction column (binary)\n"
+          "  --score COL            score column (numeric; its mean is reported per group)\n"
+          "  --group COL[,COL...]   sensitive attribute columns (repeatable)\n"
+          "  --weight COL           row weights (non-negative numbers)\n"
+          "  --positive VALUE       the positive class of label and prediction (default:\n"
+          "                         1/true/yes against 0/false/no)\n"
+          "  --delimiter C          field separator (default ','; 'tab' for a tab)\n"
+          "Groups and references:\n"
+          "  --intersect            also audit the intersection of the group columns\n"
+          "  --reference COL=VALUE  reference group of an attribute (repeatable; default: the\n"
+          "                         policy's, else the largest group)\n"
+          "  --reference-rule RULE  largest (default) or min_metric (lowest selection rate)\n"
+          "  --min-group-size N     groups with fewer rows are flagged and left out of\n"
+          "                         summaries and gates (default: the policy's, else 30)\n"
+          "  --tau X                Aequitas's tau for the within_tau flag (default 0.8)\n"
+          "Policy and output:\n"
+          "  --policy POLICY.json   gates to evaluate (see README, 'fairaudit policy init')\n"
+          "  --json OUT.json        write the full result as JSON (atomically)\n"
+          "  --quiet                no summary on stdout\n"
+          "  --help                 this text\n"
+          "\n",
+          f);
+    fa_cli_print_exit_codes(f);
+}
+
+static int parse_long(const char *s, const char *opt, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
+        return fa_cli_usage_error("%s: expected an integer in [%ld, %ld], got '%s'", opt, lo,
+                                  hi, s);
+    }
+    *out = v;
+    return 0;
+}
+
+static int add_groups(audit_args *a, const char *list)
+{
+    char *copy = strdup(list);
+    if (copy == NULL || a->n_owned >= 2 * MAX_LIST) {
+        free(copy);
+        return fa_cli_usage_error("--group: too many columns");
+    }
+    a->owned[a->n_owned++] = copy;
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (a->o.n_groups >= MAX_LIST) {
+            return fa_cli_usage_error("--group: at most %d columns", MAX_LIST);
+        }
+        a->groups[a->o.n_groups++] = tok;
+    }
+    return 0;
+}
+
+static int add_reference(audit_args *a, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    if (eq == NULL || eq == spec) {
+        return fa_cli_usage_error("--reference: expected COL=VALUE, got '%s'", spec);
+    }
+    char *copy = strdup(spec);
+    if (copy == NULL || a->n_owned >= 2 * MAX_LIST || a->o.n_refs >= MAX_LIST) {
+        free(copy);
+        return fa_cli_usage_error("--reference: too many references");
+    }
+    a->owned[a->n_owned++] = copy;
+    copy[eq - spec] = '\0';
+    a->ref_attrs[a->o.n_refs] = copy;
+    a->ref_values[a->o.n_refs] = copy + (eq - spec) + 1;
+    a->o.n_refs++;
+    return 0;
+}
+
+enum {
+    OPT_LABEL = 256, OPT_PRED, OPT_SCORE, OPT_GROUP, OPT_WEIGHT, OPT_POSITIVE, OPT_DELIM,
+    OPT_INTERSECT, OPT_REFERENCE, OPT_REFRULE, OPT_MINSIZE, OPT_TAU, OPT_POLICY, OPT_JSON,
+    OPT_QUIET, OPT_HELP
+};
+
+static const struct option LONG_OPTS[] = {
+    {"label", required_argument, NULL, OPT_LABEL},
+    {"pred", required_argument, NULL, OPT_PRED},
+    {"score", required_argument, NULL, OPT_SCORE},
+    {"group", required_argument, NULL, OPT_GROUP},
+    {"weight", required_argument, NULL, OPT_WEIGHT},
+    {"positive", required_argument, NULL, OPT_POSITIVE},
+    {"delimiter", required_argument, NULL, OPT_DELIM},
+    {"intersect", no_argument, NULL, OPT_INTERSECT},
+    {"reference", required_argument, NULL, OPT_REFERENCE},
+    {"reference-rule", required_argument, NULL, OPT_REFRULE},
+    {"min-group-size", required_argument, NULL, OPT_MINSIZE},
+    {"tau", required_argument, NULL, OPT_TAU},
+    {"policy", required_argument, NULL, OPT_POLICY},
+    {"json", required_argument, NULL, OPT_JSON},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_option(audit_args *a, int c, const char *arg)
+{
+    switch (c) {
+    case OPT_LABEL: a->o.label = arg; break;
+    case OPT_PRED: a->o.pred = arg; break;
+    case OPT_SCORE: a->o.score = arg; break;
+    case OPT_WEIGHT: a->o.weight = arg; break;
+    case OPT_POSITIVE: a->o.positive = arg; break;
+    case OPT_GROUP: return add_groups(a, arg) ? FA_EXIT_USAGE : -1;
+    case OPT_REFERENCE: return add_reference(a, arg) ? FA_EXIT_USAGE : -1;
+    case OPT_INTERSECT: a->o.intersect = 1; break;
+    case OPT_POLICY: a->policy_path = arg; break;
+    case OPT_JSON: a->json_path = arg; break;
+    case OPT_QUIET: a->quiet = 1; break;
+    case OPT_DELIM:
+        if (strcmp(arg, "tab") == 0 || strcmp(arg, "\\t") == 0) {
+            a->o.csv.delimiter = '\t';
+        } else if (strlen(arg) == 1 && arg[0] != '"' && arg[0] != '\n' && arg[0] != '\r') {
+            a->o.csv.delimiter = arg[0];
+        } else {
+            return fa_cli_usage_error("--delimiter: expected one character or 'tab', got '%s'",
+                                      arg);
+        }
+        break;
+    case OPT_REFRULE:
+        if (strcmp(arg, "largest") == 0) {
+            a->o.reference_rule = FA_REFERENCE_LARGEST;
+        } else if (strcmp(arg, "min_metric") == 0) {
+            a->o.reference_rule = FA_REFERENCE_MIN_METRIC;
+        } else {
+            return fa_cli_usage_error("--reference-rule: expected 'largest' or 'min_metric', "
+                                      "got '%s'", arg);
+        }
+        break;
+    case OPT_MINSIZE:
+        return parse_long(arg, "--min-group-size", 0, 1000000000L, &a->o.min_group_size)
+                   ? FA_EXIT_USAGE
+                   : -1;
+    case OPT_TAU: {
+        char *end;
+        errno = 0;
+        double v = strtod(arg, &end);
+        if (*arg == '\0' || *end != '\0' || errno == ERANGE || !(v > 0.0 && v <= 1.0)) {
+            return fa_cli_usage_error("--tau: expected a number in (0, 1], got '%s'", arg);
+        }
+        a->o.tau = v;
+        break;
+    }
+    case OPT_HELP:
+        usage(stdout);
+        return 0;
+    default:
+        return FA_EXIT_USAGE; /* getopt printed the message */
+    }
+    return -1;
+}
+
+static int parse_args(audit_args *a, int argc, char **argv)
+{
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", LONG_OPTS, NULL)) != -1) {
+        if (c == '?') {
+            return fa_cli_usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+        if (c == ':') {
+            return fa_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+        }
+        int st = parse_option(a, c, optarg);
+        if (st >= 0) {
+            return st == 0 ? 0 : st;
+        }
+    }
+    if (optind >= argc) {
+        return fa_cli_usage_error("audit: missing the prediction file (PRED.csv)");
+    }
+    if (optind + 1 < argc) {
+        return fa_cli_usage_error("audit: unexpected argument '%s'", argv[optind + 1]);
+    }
+    a->input = argv[optind];
+    if (a->o.label == NULL) {
+        return fa_cli_usage_error("audit: --label COL is required");
+    }
+    if (a->o.pred == NULL) {
+        return fa_cli_usage_error("audit: --pred COL is required");
+    }
+    if (a->o.n_groups == 0) {
+        return fa_cli_usage_error("audit: --group COL is required");
+    }
+    return -1;
+}
+
+static int run(audit_args *a)
+{
+    fa_error err;
+    fa_error_clear(&err);
+    fa_policy *policy = NULL;
+    fa_result *res = NULL;
+    int status;
+    if (a->policy_path && fa_policy_load_json(&policy, a->policy_path, &err) != FA_OK) {
+        return fa_cli_report_error(&err);
+    }
+    for (size_t i = 0; policy && i < fa_policy__n_warnings(policy); i++) {
+        fprintf(stderr, "%s\n", fa_policy__warning(policy, i));
+    }
+    if (fa_audit_csv(&res, a->input, &a->o, policy, &err) != FA_OK) {
+        status = fa_cli_report_error(&err);
+    } else if (a->json_path && fa_result_write_json(res, a->json_path, &err) != FA_OK) {
+        status = fa_cli_report_error(&err);
+    } else {
+        if (!a->quiet && fa_result_write_text(res, stdout, &err) != FA_OK) {
+            status = fa_cli_report_error(&err);
+        } else {
+            status = fa_result_exit_status(res);
+        }
+    }
+    fa_result_free(res);
+    fa_policy_free(policy);
+    return status;
+}
+
+int fa_cmd_audit(int argc, char **argv)
+{
+    audit_args a;
+    memset(&a, 0, sizeof a);
+    fa_audit_options init = FA_AUDIT_OPTIONS_INIT;
+    a.o = init;
+    a.o.groups = a.groups;
+    a.o.ref_attrs = a.ref_attrs;
+    a.o.ref_values = a.ref_values;
+    a.o.log = fa_cli_log;
+    int st = parse_args(&a, argc, argv);
+    if (st < 0) {
+        st = run(&a);
+    }
+    for (size_t i = 0; i < a.n_owned; i++) {
+        free(a.owned[i]);
+    }
+    return st;
+}

@@ -1,0 +1,274 @@
+/*
+ * audit/compute.c - from a tally to a result: every metric of every group, the reference
+ * group of each attribute, differences and ratios against it, the between-groups and
+ * to-overall disparities, the named summaries, then the policy's gates.
+ *
+ * Groups are sorted by value (bytewise) so the result does not depend on row order or on
+ * how the file was split between threads. Groups with fewer rows than min_group_size stay in
+ * the result, flagged, and are left out of every max/min (METRICS.md).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/gate.h"
+#include "audit/policy.h"
+#include "common/alloc.h"
+#include "common/error.h"
+#include "metrics/rates.h"
+#include "metrics/summary.h"
+#include "reports/result.h"
+
+static int cmp_group(const void *a, const void *b)
+{
+    const fa_group_result *x = a, *y = b;
+    return strcmp(x->value, y->value);
+}
+
+static void fill_metrics(double out[], const char *reasons[], const fa_counts *c,
+                         const fa_counts *all, int has_score)
+{
+    for (int m = 0; m < FA_METRIC_COUNT_ALL; m++) {
+        out[m] = fa_metric_value((fa_metric)m, c, all, &reasons[m]);
+        if (m == FA_METRIC_MEAN_SCORE && !has_score) {
+            reasons[m] = "no score column";
+        }
+    }
+}
+
+/* The reference value given for attribute `name` (options first, then policy), or NULL. */
+static const char *given_reference(const char *name, const fa_audit_options *o,
+                                   const fa_policy *p)
+{
+    for (size_t i = 0; i < o->n_refs; i++) {
+        if (strcmp(o->ref_attrs[i], name) == 0) {
+            return o->ref_values[i];
+        }
+    }
+    for (size_t i = 0; p && i < p->n_refs; i++) {
+        if (strcmp(p->ref_attrs[i], name) == 0) {
+            return p->ref_values[i];
+        }
+    }
+    return NULL;
+}
+
+static int choose_reference(fa_attr_result *at, const fa_audit_options *o, const fa_policy *p,
+                            const char *input, fa_error *err)
+{
+    at->reference = -1;
+    if (at->n_groups == 0) {
+        return FA_OK;
+    }
+    const char *given = given_reference(at->name, o, p);
+    if (given) {
+        for (size_t g = 0; g < at->n_groups; g++) {
+            if (strcmp(at->groups[g].value, given) == 0) {
+                at->reference = (long)g;
+                at->reference_source = "given";
+                return FA_OK;
+            }
+        }
+        char list[512] = "";
+        size_t o2 = 0;
+        for (size_t g = 0; g < at->n_groups && o2 + 64 < sizeof list; g++) {
+            int w = snprintf(list + o2, sizeof list - o2, "%s\"%s\"", g ? ", " : "",
+                             at->groups[g].value);
+            o2 += w > 0 ? (size_t)w : 0;
+        }
+        return fa_error_set(err, FA_EINVAL, input, 0, 0,
+                            "reference group %s=\"%s\" not found in the data; its groups are %s%s",
+                            at->name, given, list, o2 + 64 >= sizeof list ? ", ..." : "");
+    }
+    size_t best = 0;
+    if (o->reference_rule == FA_REFERENCE_MIN_METRIC) {
+        double lo = INFINITY;
+        for (size_t g = 0; g < at->n_groups; g++) {
+            double v = at->groups[g].metrics[FA_METRIC_SELECTION_RATE];
+            if (!at->groups[g].small && !isnan(v) && v < lo) {
+                lo = v;
+                best = g;
+            }
+        }
+        at->reference_source = "lowest selection rate";
+    } else {
+        for (size_t g = 1; g < at->n_groups; g++) {
+            if (at->groups[g].metrics[FA_METRIC_COUNT] > at->groups[best].metrics[FA_METRIC_COUNT]) {
+                best = g;
+            }
+        }
+        at->reference_source = "largest group";
+    }
+    at->reference = (long)best;
+    return FA_OK;
+}
+
+static void compute_disparities(fa_attr_result *at, const fa_result *res, double *vals,
+                                unsigned char *excl)
+{
+    const fa_group_result *ref = at->reference >= 0 ? &at->groups[at->reference] : NULL;
+    memset(&at->rest, 0, sizeof at->rest);
+    for (size_t g = 0; g < at->n_groups; g++) {
+        fa_group_result *gr = &at->groups[g];
+        gr->is_reference = ref == gr;
+        if (ref && ref != gr) {
+            fa_counts_add(&at->rest, &gr->counts);
+        }
+        for (int m = 0; m < FA_METRIC_COUNT_ALL; m++) {
+            gr->diff[m] = ref ? fa_disparity_difference(gr->metrics[m], ref->metrics[m]) : NAN;
+            gr->ratio[m] = ref ? fa_disparity_ratio(gr->metrics[m], ref->metrics[m]) : NAN;
+        }
+    }
+    for (int m = 0; m < FA_METRIC_COUNT_ALL; m++) {
+        for (size_t g = 0; g < at->n_groups; g++) {
+            vals[g] = at->groups[g].metrics[m];
+            excl[g] = at->groups[g].small ? FA_EXCL_SMALL
+                      : isnan(vals[g])    ? FA_EXCL_UNDEFINED
+                                          : FA_EXCL_NONE;
+        }
+        fa_disparity_compute(&at->disp[m], vals, excl, at->n_groups, res->overall_metrics[m]);
+    }
+    fa_summary_compute(at->summary, at->disp);
+}
+
+static int build_attr(fa_result *res, size_t a, const fa_tally *t, const fa_audit_options *o,
+                      const fa_policy *p, fa_error *err)
+{
+    fa_attr_result *at = &res->attrs[a];
+    at->name = fa_strdup(fa_tally_attr_name(t, a));
+    at->is_intersection = a >= res->n_group_cols;
+    at->n_groups = fa_tally_n_groups(t, a);
+    at->groups = fa_calloc_array(at->n_groups, sizeof *at->groups);
+    if (at->name == NULL || at->groups == NULL) {
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (size_t g = 0; g < at->n_groups; g++) {
+        fa_group_result *gr = &at->groups[g];
+        gr->value = fa_strdup(fa_tally_group_value(t, a, g));
+        if (gr->value == NULL) {
+            return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        gr->counts = *fa_tally_group_counts(t, a, g);
+        gr->small = gr->counts.rows < (uint64_t)res->min_group_size;
+        fill_metrics(gr->metrics, gr->reasons, &gr->counts, &res->overall, res->score != NULL);
+    }
+    qsort(at->groups, at->n_groups, sizeof *at->groups, cmp_group);
+    int st = choose_reference(at, o, p, res->input_path, err);
+    if (st != FA_OK) {
+        return st;
+    }
+    double *vals = fa_alloc_array(at->n_groups, sizeof *vals);
+    unsigned char *excl = fa_alloc_array(at->n_groups, 1);
+    if (vals == NULL || excl == NULL) {
+        free(vals);
+        free(excl);
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    compute_disparities(at, res, vals, excl);
+    free(vals);
+    free(excl);
+    if (at->n_groups == 1 && !at->is_intersection) {
+        if (fa_result__add_warning(res,
+                                   "group column '%s' has one value only (\"%s\"): no disparity "
+                                   "can be computed for it",
+                                   at->name, at->groups[0].value) != FA_OK) {
+            return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+    }
+    return FA_OK;
+}
+
+static int copy_columns(fa_result *res, const fa_audit_options *o, const char *input_path)
+{
+    res->input_path = input_path ? fa_strdup(input_path) : NULL;
+    res->label = fa_strdup(o->label);
+    res->pred = fa_strdup(o->pred);
+    res->score = o->score ? fa_strdup(o->score) : NULL;
+    res->weight = o->weight ? fa_strdup(o->weight) : NULL;
+    res->positive = o->positive ? fa_strdup(o->positive) : NULL;
+    if ((input_path && !res->input_path) || (o->label && !res->label) ||
+        (o->pred && !res->pred) || (o->score && !res->score) || (o->weight && !res->weight) ||
+        (o->positive && !res->positive)) {
+        return FA_ENOMEM;
+    }
+    res->group_cols = fa_calloc_array(o->n_groups, sizeof(char *));
+    if (res->group_cols == NULL) {
+        return FA_ENOMEM;
+    }
+    for (size_t i = 0; i < o->n_groups; i++) {
+        res->group_cols[i] = fa_strdup(o->groups[i]);
+        if (res->group_cols[i] == NULL) {
+            return FA_ENOMEM;
+        }
+        res->n_group_cols = i + 1;
+    }
+    res->intersect = o->intersect && o->n_groups >= 2;
+    return FA_OK;
+}
+
+/* References the options or the policy give for attributes that are not audited. */
+static int check_reference_attrs(fa_result *res, const fa_audit_options *o, const fa_policy *p,
+                                 fa_error *err)
+{
+    for (size_t i = 0; i < o->n_refs; i++) {
+        size_t a = 0;
+        while (a < res->n_attrs && strcmp(res->attrs[a].name, o->ref_attrs[i]) != 0) {
+            a++;
+        }
+        if (a == res->n_attrs) {
+            return fa_error_set(err, FA_EINVAL, NULL, 0, 0,
+                                "--reference %s=...: '%s' is not an audited group column",
+                                o->ref_attrs[i], o->ref_attrs[i]);
+        }
+    }
+    (void)p; /* a policy may name attributes another audit uses: not an error */
+    return FA_OK;
+}
+
+int fa_result_compute(fa_result **out, const fa_tally *tally, const fa_audit_options *opts,
+                      const fa_policy *policy, const char *input_path, fa_error *err)
+{
+    *out = NULL;
+    fa_result *res = calloc(1, sizeof *res);
+    if (res == NULL || copy_columns(res, opts, input_path) != FA_OK) {
+        fa_result_free(res);
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    res->min_group_size = opts->min_group_size >= 0                 ? opts->min_group_size
+                          : (policy && policy->min_group_size >= 0) ? policy->min_group_size
+                                                                    : FA_DEFAULT_MIN_GROUP_SIZE;
+    res->tau = opts->tau > 0.0 ? opts->tau : (policy && policy->tau > 0.0) ? policy->tau
+                                                                           : FA_DEFAULT_TAU;
+    res->inconclusive = policy ? policy->inconclusive : FA_INCONCLUSIVE_KEEP;
+    res->overall = *fa_tally_overall(tally);
+    res->rows = res->overall.rows;
+    fill_metrics(res->overall_metrics, res->overall_reasons, &res->overall, &res->overall,
+                 res->score != NULL);
+    res->n_attrs = fa_tally_n_attrs(tally);
+    res->attrs = fa_calloc_array(res->n_attrs, sizeof *res->attrs);
+    if (res->attrs == NULL) {
+        fa_result_free(res);
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    int st = FA_OK;
+    for (size_t a = 0; a < res->n_attrs && st == FA_OK; a++) {
+        st = build_attr(res, a, tally, opts, policy, err);
+    }
+    if (st == FA_OK) {
+        st = check_reference_attrs(res, opts, policy, err);
+    }
+    if (st == FA_OK && policy) {
+        for (size_t i = 0; i < policy->n_warnings && st == FA_OK; i++) {
+            st = fa_result__add_warning(res, "%s", policy->warnings[i]);
+        }
+    }
+    if (st == FA_OK) {
+        st = fa_gate__evaluate(res, policy, err);
+    }
+    if (st != FA_OK) {
+        fa_result_free(res);
+        return st;
+    }
+    *out = res;
+    return FA_OK;
+}

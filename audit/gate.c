@@ -1,0 +1,274 @@
+/*
+ * audit/gate.c - gates: thresholds on a named summary or on a rate's disparity.
+ *
+ * A gate on one attribute has three outcomes. It fails when a value that was computed breaks
+ * a bound. It is inconclusive when it could not be decided: the value is undefined, a group
+ * it concerns is below min_group_size or undefined (missing evidence never passes silently:
+ * DESIGN.md exit status 4), or it asks for a confidence bound the audit did not compute. It
+ * passes otherwise. For `"against": "reference"` every non-reference group must meet the
+ * bounds and the reported value is the worst one.
+ */
+#include "audit/gate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/policy.h"
+#include "common/alloc.h"
+#include "common/error.h"
+#include "metrics/summary.h"
+
+/* How far v lies outside the bounds (0 inside). */
+static double violation(const fa_gate_spec *g, double v)
+{
+    double d = 0.0;
+    if (g->has_min && v < g->min) {
+        d = g->min - v;
+    }
+    if (g->has_max && v > g->max) {
+        d = v - g->max;
+    }
+    return d;
+}
+
+static const char *metric_of(const fa_gate_spec *g)
+{
+    return g->summary >= 0 ? fa_summary_name(g->summary) : fa_metric_name((fa_metric)g->rate);
+}
+
+/* The rates a summary is built from (for listing the groups it leaves out). */
+static int summary_rates(int summary, fa_metric out[2])
+{
+    switch (summary % FA_SUMMARY_COUNT) {
+    case FA_SUMMARY_DEMOGRAPHIC_PARITY_DIFFERENCE:
+    case FA_SUMMARY_DEMOGRAPHIC_PARITY_RATIO:
+        out[0] = FA_METRIC_SELECTION_RATE;
+        return 1;
+    case FA_SUMMARY_EQUALIZED_ODDS_DIFFERENCE:
+    case FA_SUMMARY_EQUALIZED_ODDS_RATIO:
+        out[0] = FA_METRIC_TRUE_POSITIVE_RATE;
+        out[1] = FA_METRIC_FALSE_POSITIVE_RATE;
+        return 2;
+    case FA_SUMMARY_EQUAL_OPPORTUNITY_DIFFERENCE:
+    case FA_SUMMARY_EQUAL_OPPORTUNITY_RATIO:
+        out[0] = FA_METRIC_TRUE_POSITIVE_RATE;
+        return 1;
+    case FA_SUMMARY_PREDICTIVE_PARITY_DIFFERENCE:
+    case FA_SUMMARY_PREDICTIVE_PARITY_RATIO:
+        out[0] = FA_METRIC_POSITIVE_PREDICTIVE_VALUE;
+        return 1;
+    default:
+        out[0] = FA_METRIC_ERROR_RATE;
+        return 1;
+    }
+}
+
+/* Lists the groups left out of metric m's max/min into buf; returns how many. */
+static size_t left_out(const fa_attr_result *at, const fa_metric ms[], int n_ms, long min_size,
+                       char *buf, size_t size)
+{
+    size_t count = 0, o = strlen(buf);
+    for (size_t g = 0; g < at->n_groups; g++) {
+        const fa_group_result *gr = &at->groups[g];
+        const char *why = NULL;
+        char tmp[96];
+        if (gr->small) {
+            snprintf(tmp, sizeof tmp, "%llu rows < min_group_size %ld",
+                     (unsigned long long)gr->counts.rows, min_size);
+            why = tmp;
+        } else {
+            for (int k = 0; k < n_ms && !why; k++) {
+                if (isnan(gr->metrics[ms[k]])) {
+                    snprintf(tmp, sizeof tmp, "%s undefined: %s", fa_metric_name(ms[k]),
+                             gr->reasons[ms[k]]);
+                    why = tmp;
+                }
+            }
+        }
+        if (why == NULL) {
+            continue;
+        }
+        if (o + 8 < size) {
+            int w = snprintf(buf + o, size - o, "%s%s (%s)", count ? "; " : "", gr->value, why);
+            o += w > 0 ? (size_t)w : 0;
+            if (o >= size) {
+                o = size - 1;
+            }
+        }
+        count++;
+    }
+    return count;
+}
+
+static int set_str(char **dst, const char *s)
+{
+    *dst = s ? fa_strdup(s) : NULL;
+    return (s && *dst == NULL) ? FA_ENOMEM : FA_OK;
+}
+
+static void finish(fa_gate_result *gr, double value, double viol, size_t n_out,
+                   const char *out_list, const char *undefined_why, char *reason, size_t rsize)
+{
+    const fa_gate_spec *g = gr->spec;
+    gr->value = value;
+    if (viol > 0.0) {
+        gr->verdict = FA_VERDICT_FAILED;
+        char lim[96] = "";
+        if (g->has_min && value < g->min) {
+            snprintf(lim, sizeof lim, "below the minimum %.6g", g->min);
+        } else {
+            snprintf(lim, sizeof lim, "above the maximum %.6g", g->max);
+        }
+        snprintf(reason, rsize, "%s = %.6g%s%s%s is %s", metric_of(g), value,
+                 gr->group ? " (" : "", gr->group ? gr->group : "", gr->group ? ")" : "", lim);
+    } else if (undefined_why) {
+        gr->verdict = FA_VERDICT_INCONCLUSIVE;
+        snprintf(reason, rsize, "%s", undefined_why);
+    } else if (g->use != FA_USE_POINT) {
+        gr->verdict = FA_VERDICT_INCONCLUSIVE;
+        snprintf(reason, rsize, "\"use\": \"%s\" needs a confidence interval, and this audit "
+                 "computed none", g->use == FA_USE_UPPER_CI ? "upper_ci" : "lower_ci");
+    } else if (n_out > 0) {
+        gr->verdict = FA_VERDICT_INCONCLUSIVE;
+        snprintf(reason, rsize, "within bounds, but %zu group%s left out: %s", n_out,
+                 n_out == 1 ? " was" : "s were", out_list);
+    } else {
+        gr->verdict = FA_VERDICT_PASSED;
+        reason[0] = '\0';
+    }
+}
+
+/* Evaluates one gate on one attribute into gr (spec and attribute already set). */
+static int evaluate_one(fa_gate_result *gr, const fa_attr_result *at, const fa_result *res)
+{
+    const fa_gate_spec *g = gr->spec;
+    char out_list[768] = "", reason[2048];
+    fa_metric ms[2];
+    int n_ms = 1;
+    if (g->summary >= 0) {
+        n_ms = summary_rates(g->summary, ms);
+    } else {
+        ms[0] = (fa_metric)g->rate;
+    }
+    size_t n_out = left_out(at, ms, n_ms, res->min_group_size, out_list, sizeof out_list);
+    double value = NAN, viol = 0.0;
+    const char *undefined_why = NULL;
+    char why[1200];
+    if (g->summary >= 0 || g->against != FA_AGAINST_REFERENCE) {
+        if (g->summary >= 0) {
+            value = at->summary[g->summary];
+        } else {
+            const fa_disparity *d = &at->disp[g->rate];
+            value = g->against == FA_AGAINST_BETWEEN
+                        ? (g->ratio ? d->between_ratio : d->between_difference)
+                        : (g->ratio ? d->to_overall_ratio : d->to_overall_difference);
+        }
+        if (isnan(value)) {
+            snprintf(why, sizeof why, "%s is undefined for '%s'%s%s", metric_of(g), at->name,
+                     n_out ? ": left out: " : "", n_out ? out_list : "");
+            undefined_why = why;
+        } else {
+            viol = violation(g, value);
+        }
+    } else if (at->reference < 0) {
+        undefined_why = "the attribute has no groups";
+    } else {
+        /* every non-reference group against the reference: report the worst */
+        const fa_group_result *ref = &at->groups[at->reference];
+        long worst = -1;
+        double worst_v = NAN, worst_viol = -1.0;
+        for (size_t k = 0; k < at->n_groups; k++) {
+            const fa_group_result *gk = &at->groups[k];
+            if (gk == ref || gk->small) {
+                continue;
+            }
+            double v = g->ratio ? gk->ratio[g->rate] : gk->diff[g->rate];
+            if (isnan(v)) {
+                continue;
+            }
+            /* ties in violation: the value farthest from parity */
+            double vi = violation(g, v);
+            double far = g->ratio ? fabs(log(v > 0 ? v : 1e-300)) : fabs(v);
+            double wfar = worst < 0 ? -1.0 : (g->ratio ? fabs(log(worst_v > 0 ? worst_v : 1e-300)) : fabs(worst_v));
+            if (vi > worst_viol || (vi == worst_viol && far > wfar)) {
+                worst = (long)k;
+                worst_v = v;
+                worst_viol = vi;
+            }
+        }
+        if (ref->small) {
+            snprintf(why, sizeof why, "the reference group '%s' has %llu rows < min_group_size %ld",
+                     ref->value, (unsigned long long)ref->counts.rows, res->min_group_size);
+            undefined_why = why;
+        } else if (isnan(ref->metrics[g->rate])) {
+            snprintf(why, sizeof why, "%s of the reference group '%s' is undefined: %s",
+                     fa_metric_name((fa_metric)g->rate), ref->value, ref->reasons[g->rate]);
+            undefined_why = why;
+        } else if (worst < 0) {
+            snprintf(why, sizeof why, "no group could be compared with the reference '%s'%s%s",
+                     ref->value, n_out ? ": left out: " : "", n_out ? out_list : "");
+            undefined_why = why;
+        }
+        if (worst >= 0) {
+            value = worst_v;
+            viol = worst_viol;
+            if (set_str(&gr->group, at->groups[worst].value) != FA_OK) {
+                return FA_ENOMEM;
+            }
+        }
+    }
+    finish(gr, value, viol, n_out, out_list, undefined_why, reason, sizeof reason);
+    return set_str(&gr->reason, reason[0] ? reason : NULL);
+}
+
+int fa_gate__evaluate(fa_result *res, const fa_policy *policy, fa_error *err)
+{
+    res->verdict = FA_VERDICT_PASSED;
+    if (policy == NULL || policy->n_gates == 0) {
+        return FA_OK;
+    }
+    if (fa_policy__copy_gates(&res->gate_specs, policy->gates, policy->n_gates) != FA_OK) {
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    res->n_gate_specs = policy->n_gates;
+    /* one result per gate and attribute: at most n_gates * n_attrs */
+    res->gates = fa_calloc_array(policy->n_gates * (res->n_attrs ? res->n_attrs : 1),
+                                 sizeof *res->gates);
+    if (res->gates == NULL) {
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    int any_failed = 0, any_inconclusive = 0;
+    for (size_t i = 0; i < res->n_gate_specs; i++) {
+        const fa_gate_spec *g = &res->gate_specs[i];
+        int matched = 0;
+        for (size_t a = 0; a < res->n_attrs; a++) {
+            const fa_attr_result *at = &res->attrs[a];
+            if (g->attribute ? strcmp(g->attribute, at->name) != 0 : at->is_intersection) {
+                continue;
+            }
+            matched = 1;
+            fa_gate_result *gr = &res->gates[res->n_gates++];
+            gr->spec = g;
+            if (set_str(&gr->attribute, at->name) != FA_OK ||
+                evaluate_one(gr, at, res) != FA_OK) {
+                return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+            }
+            if (!g->warning) {
+                any_failed |= gr->verdict == FA_VERDICT_FAILED;
+                any_inconclusive |= gr->verdict == FA_VERDICT_INCONCLUSIVE;
+            }
+        }
+        if (!matched && g->attribute) {
+            return fa_error_set(err, FA_EINVAL, policy->name, 0, 0,
+                                "gate '%s': attribute '%s' is not audited (audited: the "
+                                "--group columns%s)",
+                                g->name, g->attribute, res->intersect ? " and their intersection" : "");
+        }
+    }
+    res->verdict = any_failed         ? FA_VERDICT_FAILED
+                   : any_inconclusive ? FA_VERDICT_INCONCLUSIVE
+                                      : FA_VERDICT_PASSED;
+    return FA_OK;
+}

@@ -1,0 +1,443 @@
+/*
+ * audit/input.c - streams a prediction file into a tally: one pass, one record in memory at a
+ * time, so memory grows with the number of groups and never with the number of rows.
+ *
+ * Labels and predictions are binary: 1/0, true/false, yes/no (any case), or, with a positive
+ * value given, that value against exactly one other value (a third value is an error, not a
+ * silent negative). A row with a missing label or prediction is skipped and counted; a
+ * missing sensitive value forms the group "(missing)"; a group value that is not valid UTF-8
+ * is kept, with its bad bytes written as \xNN, and reported once per column.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "common/text.h"
+#include "include/fairaudit.h"
+#include "reports/result.h"
+
+/* The two classes of a binary column. */
+typedef struct binary_col {
+    const char *name;
+    long idx;
+    const char *positive; /* NULL: the built-in spellings */
+    char negative[128];   /* with a positive value: the other class, once seen */
+    size_t neg_len;
+    int have_negative;
+} binary_col;
+
+typedef struct reader_ctx {
+    fa_csv_reader *r;
+    const fa_audit_options *o;
+    const char *path;
+    binary_col label, pred;
+    long score_idx, weight_idx;
+    long *group_idx;
+    const char **values;
+    size_t *lens;
+    char **sanitized; /* per group column: scratch for a value with bad UTF-8 */
+    int *warned_utf8;
+    uint64_t skipped, first_skipped_line;
+} reader_ctx;
+
+static int ieq(const char *s, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    if (len != n) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z') {
+            c = (char)(c - 'A' + 'a');
+        }
+        if (c != word[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void trim(const char **s, size_t *len)
+{
+    while (*len > 0 && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+        (*len)--;
+    }
+    while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t')) {
+        (*len)--;
+    }
+}
+
+/* 1 or 0, -1 for a missing value, or an error status (< -1 never collides: FA_E* < -1). */
+static int parse_binary(reader_ctx *c, binary_col *b, const fa_field *f, size_t col_i, int *out,
+                        fa_error *err)
+{
+    const char *s = f->data;
+    size_t len = f->len;
+    trim(&s, &len);
+    if (fa_value_is_missing(s, len)) {
+        *out = -1;
+        return FA_OK;
+    }
+    if (b->positive == NULL) {
+        if (len == 1 && (s[0] == '1' || s[0] == '0')) {
+            *out = s[0] == '1';
+            return FA_OK;
+        }
+        if (ieq(s, len, "1.0") || ieq(s, len, "true") || ieq(s, len, "yes")) {
+            *out = 1;
+            return FA_OK;
+        }
+        if (ieq(s, len, "0.0") || ieq(s, len, "false") || ieq(s, len, "no")) {
+            *out = 0;
+            return FA_OK;
+        }
+        char q[128];
+        return fa_error_set(err, FA_EDOMAIN, c->path, fa_csv_record_line(c->r),
+                            fa_csv_field_column(c->r, col_i),
+                            "column '%s': expected a binary value (1/0, true/false, yes/no; or "
+                            "name the positive class with --positive), got %s",
+                            b->name, fa_error_quote(q, sizeof q, f->data, f->len));
+    }
+    if (len == strlen(b->positive) && memcmp(s, b->positive, len) == 0) {
+        *out = 1;
+        return FA_OK;
+    }
+    if (!b->have_negative && len < sizeof b->negative) {
+        memcpy(b->negative, s, len);
+        b->neg_len = len;
+        b->have_negative = 1;
+    }
+    if (b->have_negative && len == b->neg_len && memcmp(s, b->negative, len) == 0) {
+        *out = 0;
+        return FA_OK;
+    }
+    char q[128], qp[128], qn[128];
+    return fa_error_set(err, FA_EDOMAIN, c->path, fa_csv_record_line(c->r),
+                        fa_csv_field_column(c->r, col_i),
+                        "column '%s': expected one of the two classes %s (positive) and %s, "
+                        "got a third value %s",
+                        b->name, fa_error_quote(qp, sizeof qp, b->positive, strlen(b->positive)),
+                        fa_error_quote(qn, sizeof qn, b->negative, b->neg_len),
+                        fa_error_quote(q, sizeof q, f->data, f->len));
+}
+
+static int find_column(reader_ctx *c, const char *name, const char *role, long *idx,
+                       fa_error *err)
+{
+    *idx = fa_csv_column_index(c->r, name);
+    if (*idx >= 0) {
+        return FA_OK;
+    }
+    char list[400] = "";
+    size_t o = 0, n = fa_csv_n_columns(c->r);
+    for (size_t i = 0; i < n && o + 48 < sizeof list; i++) {
+        int w = snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "",
+                         fa_csv_column_name(c->r, i));
+        o += w > 0 ? (size_t)w : 0;
+    }
+    if (o >= sizeof list) {
+        o = sizeof list - 1;
+    }
+    return fa_error_set(err, FA_EINVAL, c->path, 1, 0,
+                        "%s column '%s' not found in the header; columns are: %s%s", role, name,
+                        list, o + 48 >= sizeof list ? ", ..." : "");
+}
+
+static void log_msg(const fa_audit_options *o, const char *fmt, ...) FA_PRINTF(2, 3);
+static void log_msg(const fa_audit_options *o, const char *fmt, ...)
+{
+    if (o->log == NULL) {
+        return;
+    }
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    o->log(FA_LOG_WARNING, buf, o->log_payload);
+}
+
+/* Rewrites bytes that are not valid UTF-8 as \xNN into c->sanitized[a]. */
+static int sanitize(reader_ctx *c, size_t a, const char *s, size_t len, const char **out,
+                    size_t *out_len, fa_error *err)
+{
+    char *buf = fa_alloc_array(len, 4);
+    if (buf == NULL) {
+        return fa_error_set(err, FA_ENOMEM, c->path, 0, 0, "out of memory");
+    }
+    size_t o = 0, i = 0;
+    while (i < len) {
+        size_t bad;
+        if (fa_utf8_valid(s + i, len - i, &bad)) {
+            memcpy(buf + o, s + i, len - i);
+            o += len - i;
+            break;
+        }
+        memcpy(buf + o, s + i, bad);
+        o += bad;
+        o += (size_t)snprintf(buf + o, 5, "\\x%02X", (unsigned char)s[i + bad]);
+        i += bad + 1;
+    }
+    free(c->sanitized[a]);
+    c->sanitized[a] = buf;
+    *out = buf;
+    *out_len = o;
+    return FA_OK;
+}
+
+static int number_field(reader_ctx *c, const fa_field *f, long idx, const char *role,
+                        int allow_missing, double *out, fa_error *err)
+{
+    if (fa_parse_double(f->data, f->len, out) == 0) {
+        return FA_OK;
+    }
+    if (allow_missing && fa_value_is_missing(f->data, f->len)) {
+        *out = NAN;
+        return FA_OK;
+    }
+    char q[128];
+    return fa_error_set(err, FA_EPARSE, c->path, fa_csv_record_line(c->r),
+                        fa_csv_field_column(c->r, (size_t)idx),
+                        "%s column '%s': expected a %snumber, got %s", role,
+                        fa_csv_column_name(c->r, (size_t)idx), allow_missing ? "" : "finite ",
+                        fa_error_quote(q, sizeof q, f->data, f->len));
+}
+
+static int add_record(reader_ctx *c, fa_tally *t, const fa_field *fields, fa_error *err)
+{
+    const fa_audit_options *o = c->o;
+    int label, pred, st;
+    if ((st = parse_binary(c, &c->label, &fields[c->label.idx], (size_t)c->label.idx, &label,
+                           err)) != FA_OK ||
+        (st = parse_binary(c, &c->pred, &fields[c->pred.idx], (size_t)c->pred.idx, &pred,
+                           err)) != FA_OK) {
+        return st;
+    }
+    if (label < 0 || pred < 0) {
+        if (c->skipped++ == 0) {
+            c->first_skipped_line = fa_csv_record_line(c->r);
+        }
+        return FA_OK;
+    }
+    double weight = 1.0, score = NAN;
+    if (c->weight_idx >= 0) {
+        if ((st = number_field(c, &fields[c->weight_idx], c->weight_idx, "weight", 0, &weight,
+                               err)) != FA_OK) {
+            return st;
+        }
+        if (weight < 0.0) {
+            return fa_error_set(err, FA_EDOMAIN, c->path, fa_csv_record_line(c->r),
+                                fa_csv_field_column(c->r, (size_t)c->weight_idx),
+                                "weight column '%s': expected a non-negative number, got %g",
+                                o->weight, weight);
+        }
+    }
+    if (c->score_idx >= 0 && (st = number_field(c, &fields[c->score_idx], c->score_idx, "score",
+                                                1, &score, err)) != FA_OK) {
+        return st;
+    }
+    for (size_t a = 0; a < o->n_groups; a++) {
+        const fa_field *f = &fields[c->group_idx[a]];
+        const char *s = f->data;
+        size_t len = f->len;
+        trim(&s, &len);
+        if (fa_value_is_missing(s, len)) {
+            c->values[a] = NULL;
+            continue;
+        }
+        size_t bad;
+        if (!fa_utf8_valid(s, len, &bad)) {
+            if (!c->warned_utf8[a]) {
+                c->warned_utf8[a] = 1;
+                log_msg(o, "%s:%llu:%llu: warning: group column '%s': invalid UTF-8 in a group "
+                           "value (byte 0x%02X); bad bytes are shown as \\xNN",
+                        c->path, (unsigned long long)fa_csv_record_line(c->r),
+                        (unsigned long long)(fa_csv_field_column(c->r, (size_t)c->group_idx[a]) +
+                                             (uint64_t)bad),
+                        o->groups[a], (unsigned char)s[bad]);
+            }
+            if ((st = sanitize(c, a, s, len, &s, &len, err)) != FA_OK) {
+                return st;
+            }
+        }
+        c->values[a] = s;
+        c->lens[a] = len;
+    }
+    return fa_tally_add(t, c->values, c->lens, label, pred, weight, score, err);
+}
+
+static void ctx_dispose(reader_ctx *c)
+{
+    if (c->sanitized) {
+        for (size_t a = 0; a < c->o->n_groups; a++) {
+            free(c->sanitized[a]);
+        }
+    }
+    free(c->sanitized);
+    free(c->warned_utf8);
+    free(c->group_idx);
+    free(c->values);
+    free(c->lens);
+    fa_csv_reader_free(c->r);
+}
+
+static int setup(reader_ctx *c, const char *path, const fa_audit_options *o, fa_error *err)
+{
+    int st = fa_csv_reader_create(&c->r, path, &o->csv, err);
+    if (st != FA_OK) {
+        return st;
+    }
+    size_t ng = o->n_groups;
+    c->group_idx = fa_calloc_array(ng, sizeof *c->group_idx);
+    c->values = fa_calloc_array(ng, sizeof *c->values);
+    c->lens = fa_calloc_array(ng, sizeof *c->lens);
+    c->sanitized = fa_calloc_array(ng, sizeof *c->sanitized);
+    c->warned_utf8 = fa_calloc_array(ng, sizeof *c->warned_utf8);
+    if (!c->group_idx || !c->values || !c->lens || !c->sanitized || !c->warned_utf8) {
+        return fa_error_set(err, FA_ENOMEM, path, 0, 0, "out of memory");
+    }
+    c->label.name = o->label;
+    c->label.positive = o->positive;
+    c->pred.name = o->pred;
+    c->pred.positive = o->positive;
+    c->score_idx = c->weight_idx = -1;
+    if ((st = find_column(c, o->label, "label", &c->label.idx, err)) != FA_OK ||
+        (st = find_column(c, o->pred, "prediction", &c->pred.idx, err)) != FA_OK ||
+        (o->score && (st = find_column(c, o->score, "score", &c->score_idx, err)) != FA_OK) ||
+        (o->weight && (st = find_column(c, o->weight, "weight", &c->weight_idx, err)) != FA_OK)) {
+        return st;
+    }
+    for (size_t a = 0; a < ng; a++) {
+        if ((st = find_column(c, o->groups[a], "group", &c->group_idx[a], err)) != FA_OK) {
+            return st;
+        }
+        for (size_t b = 0; b < a; b++) {
+            if (c->group_idx[b] == c->group_idx[a]) {
+                return fa_error_set(err, FA_EINVAL, path, 0, 0,
+                                    "group column '%s' is named twice", o->groups[a]);
+            }
+        }
+    }
+    return FA_OK;
+}
+
+static int validate_options(const char *path, const fa_audit_options *o, fa_error *err)
+{
+    if (o->label == NULL || o->pred == NULL) {
+        return fa_error_set(err, FA_EINVAL, path, 0, 0,
+                            "an audit needs a label column and a prediction column");
+    }
+    if (o->n_groups == 0 || o->groups == NULL) {
+        return fa_error_set(err, FA_EINVAL, path, 0, 0,
+                            "an audit needs at least one group (sensitive attribute) column");
+    }
+    if (o->positive && strlen(o->positive) >= sizeof(((binary_col *)0)->negative)) {
+        return fa_error_set(err, FA_EINVAL, path, 0, 0, "the positive value is too long");
+    }
+    return FA_OK;
+}
+
+int fa_audit_tally_csv(fa_tally **out, const char *path, const fa_audit_options *opts,
+                       fa_error *err)
+{
+    *out = NULL;
+    int st = validate_options(path, opts, err);
+    if (st != FA_OK) {
+        return st;
+    }
+    reader_ctx c;
+    memset(&c, 0, sizeof c);
+    c.o = opts;
+    c.path = path;
+    fa_tally *t = NULL;
+    if ((st = setup(&c, path, opts, err)) != FA_OK ||
+        (st = fa_tally_create(&t, opts->groups, opts->n_groups, opts->intersect, err)) !=
+            FA_OK) {
+        ctx_dispose(&c);
+        return st;
+    }
+    const fa_field *fields;
+    uint64_t records = 0;
+    while ((st = fa_csv_next(c.r, &fields, err)) == 1) {
+        records++;
+        if ((st = add_record(&c, t, fields, err)) != FA_OK) {
+            break;
+        }
+    }
+    if (st == FA_OK && records == 0) {
+        st = fa_error_set(err, FA_EPARSE, path, 2, 1,
+                          "no data rows: expected at least one row after the header");
+    }
+    if (st == FA_OK && c.skipped == records) {
+        st = fa_error_set(err, FA_EPARSE, path, c.first_skipped_line, 0,
+                          "every row has a missing label or prediction");
+    }
+    if (st == FA_OK && c.skipped > 0) {
+        log_msg(opts, "%s:%llu: warning: %llu row%s skipped: missing label or prediction (the "
+                      "first on this line)",
+                path, (unsigned long long)c.first_skipped_line, (unsigned long long)c.skipped,
+                c.skipped == 1 ? "" : "s");
+    }
+    ctx_dispose(&c);
+    if (st != FA_OK) {
+        fa_tally_free(t);
+        return st;
+    }
+    *out = t;
+    return FA_OK;
+}
+
+/* Collects warnings during the read, to copy them into the result afterwards. */
+typedef struct collector {
+    char **msgs;
+    size_t n, cap;
+    const fa_audit_options *user;
+} collector;
+
+static void collect(fa_log_level level, const char *msg, void *payload)
+{
+    collector *col = payload;
+    void *p = col->msgs;
+    if (fa_grow(&p, &col->cap, col->n + 1, sizeof(char *)) == 0) {
+        col->msgs = p;
+        char *s = fa_strdup(msg);
+        if (s) {
+            col->msgs[col->n++] = s;
+        }
+    }
+    if (col->user->log) {
+        col->user->log(level, msg, col->user->log_payload);
+    }
+}
+
+int fa_audit_csv(fa_result **out, const char *path, const fa_audit_options *opts,
+                 const fa_policy *policy, fa_error *err)
+{
+    *out = NULL;
+    collector col = {NULL, 0, 0, opts};
+    fa_audit_options o = *opts;
+    o.log = collect;
+    o.log_payload = &col;
+    fa_tally *t;
+    int st = fa_audit_tally_csv(&t, path, &o, err);
+    if (st == FA_OK) {
+        st = fa_result_compute(out, t, opts, policy, path, err);
+        fa_tally_free(t);
+    }
+    for (size_t i = 0; i < col.n; i++) {
+        if (st == FA_OK && fa_result__add_warning(*out, "%s", col.msgs[i]) != FA_OK) {
+            fa_result_free(*out);
+            *out = NULL;
+            st = fa_error_set(err, FA_ENOMEM, path, 0, 0, "out of memory");
+        }
+        free(col.msgs[i]);
+    }
+    free(col.msgs);
+    return st;
+}

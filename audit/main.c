@@ -1,0 +1,104 @@
+/*
+ * audit/main.c - the fairaudit command: dispatches to one subcommand per audit/cmd_<name>.c.
+ * Thin on purpose: parsing and printing live in the subcommands, the work in the library.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "audit/cli.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command COMMANDS[] = {
+    {"audit", fa_cmd_audit, "audit a prediction file: group metrics, disparities, gates"},
+    {"metrics", fa_cmd_metrics, "list every metric with its definition and undefined cases"},
+    {"policy", fa_cmd_policy, "check a policy file, or write a starter policy"},
+    {"demo", fa_cmd_demo, "the whole audit on the bundled fixture data"},
+};
+#define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+void fa_cli_print_exit_codes(FILE *f)
+{
+    fputs("Exit status:\n"
+          "  0  the audit ran and every gate passed (or there are no gates)\n"
+          "  1  the audit ran and a gate failed\n"
+          "  2  bad usage or bad input (nothing is written)\n"
+          "  3  internal error\n"
+          "  4  the audit ran but a gate could not be decided (undefined metric or groups\n"
+          "     below min_group_size); a policy may map it to 0 or 1 with \"inconclusive\"\n",
+          f);
+}
+
+static void help(FILE *f)
+{
+    fputs("Usage: fairaudit COMMAND [OPTIONS]\n"
+          "       fairaudit --help | --version\n\n"
+          "Fairness audit of a model's predictions: per-group rates, disparities, gates.\n\n"
+          "Commands:\n",
+          f);
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        fprintf(f, "  %-8s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+    }
+    fputs("\n'fairaudit COMMAND --help' describes a command's options.\n\n", f);
+    fa_cli_print_exit_codes(f);
+}
+
+int fa_cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("fairaudit: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'fairaudit --help'.\n", stderr);
+    return FA_EXIT_USAGE;
+}
+
+int fa_cli_report_error(const fa_error *err)
+{
+    char buf[FA_ERROR_MSG_MAX + 2 * FA_ERROR_PATH_MAX + 64];
+    fa_error_format(buf, sizeof buf, err);
+    fprintf(stderr, "%s\n", buf);
+    if (err->status == FA_EINTERNAL || err->status == FA_ENOMEM) {
+        return FA_EXIT_INTERNAL;
+    }
+    return FA_EXIT_USAGE;
+}
+
+void fa_cli_log(fa_log_level level, const char *msg, void *payload)
+{
+    (void)level;
+    (void)payload;
+    fprintf(stderr, "%s\n", msg);
+}
+
+int main(int argc, char **argv)
+{
+    /* GSL's default handler aborts; the library checks statuses itself */
+    gsl_set_error_handler_off();
+    if (argc < 2) {
+        return fa_cli_usage_error("missing command");
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        help(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("fairaudit %s\n", FA_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        if (strcmp(argv[1], COMMANDS[i].name) == 0) {
+            return COMMANDS[i].run(argc - 1, argv + 1);
+        }
+    }
+    return fa_cli_usage_error("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,553 @@
+/*
+ * audit/policy.c - the policy file: reference groups, min_group_size, tau, gates.
+ *
+ * Parsed with cJSON, then validated key by key so that every error names its JSON path
+ * ("gates[2].max: expected a number, got \"x\""). Syntax errors are located by line and
+ * column from cJSON's error pointer. Duplicate keys are errors (cJSON would keep both and
+ * silently use the first); unknown keys are warnings, so a typo never passes unnoticed.
+ */
+#include "audit/policy.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "common/fileio.h"
+#include "metrics/summary.h"
+
+#define POLICY_MAX_BYTES (16u << 20)
+#define POLICY_MAX_DEPTH 64
+
+typedef struct ctx {
+    fa_policy *p;
+    const char *name;
+    fa_error *err;
+} ctx;
+
+static int add_warning(ctx *c, const char *fmt, ...) FA_PRINTF(2, 3);
+static int add_warning(ctx *c, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    void *w = fa_realloc_array(c->p->warnings, c->p->n_warnings + 1, sizeof(char *));
+    if (w == NULL) {
+        return fa_error_set(c->err, FA_ENOMEM, c->name, 0, 0, "out of memory");
+    }
+    c->p->warnings = w;
+    char *s = fa_strdup(buf);
+    if (s == NULL) {
+        return fa_error_set(c->err, FA_ENOMEM, c->name, 0, 0, "out of memory");
+    }
+    c->p->warnings[c->p->n_warnings++] = s;
+    return FA_OK;
+}
+
+/* What a JSON value is, in words, for "expected X, got Y" messages. */
+static void describe(char *buf, size_t size, const cJSON *v)
+{
+    if (cJSON_IsString(v)) {
+        fa_error_quote(buf, size, v->valuestring, strlen(v->valuestring));
+    } else if (cJSON_IsNumber(v)) {
+        snprintf(buf, size, "%.17g", v->valuedouble);
+    } else if (cJSON_IsBool(v)) {
+        snprintf(buf, size, "%s", cJSON_IsTrue(v) ? "true" : "false");
+    } else if (cJSON_IsNull(v)) {
+        snprintf(buf, size, "null");
+    } else if (cJSON_IsArray(v)) {
+        snprintf(buf, size, "an array");
+    } else {
+        snprintf(buf, size, "an object");
+    }
+}
+
+static int bad(ctx *c, const char *path, const char *expected, const cJSON *got)
+{
+    char d[128];
+    describe(d, sizeof d, got);
+    return fa_error_set_json(c->err, FA_EPARSE, c->name, path, "expected %s, got %s", expected,
+                             d);
+}
+
+/* Rejects duplicate keys and warns about unknown ones; `known` is NULL-terminated. */
+static int check_keys(ctx *c, const cJSON *obj, const char *path, const char *const known[])
+{
+    for (const cJSON *a = obj->child; a; a = a->next) {
+        for (const cJSON *b = a->next; b; b = b->next) {
+            if (strcmp(a->string, b->string) == 0) {
+                char jp[FA_ERROR_PATH_MAX];
+                snprintf(jp, sizeof jp, "%s%s%s", path, *path ? "." : "", b->string);
+                return fa_error_set_json(c->err, FA_EPARSE, c->name, jp, "duplicate key");
+            }
+        }
+        int ok = 0;
+        for (size_t k = 0; known[k] && !ok; k++) {
+            ok = strcmp(a->string, known[k]) == 0;
+        }
+        if (!ok) {
+            int st = add_warning(c, "%s: warning: %s%s%s: unknown key (ignored)", c->name, path,
+                                 *path ? "." : "", a->string);
+            if (st != FA_OK) {
+                return st;
+            }
+        }
+    }
+    return FA_OK;
+}
+
+static int get_string(ctx *c, const cJSON *v, const char *path, char **out)
+{
+    if (!cJSON_IsString(v)) {
+        return bad(c, path, "a string", v);
+    }
+    *out = fa_strdup(v->valuestring);
+    return *out ? FA_OK : fa_error_set(c->err, FA_ENOMEM, c->name, 0, 0, "out of memory");
+}
+
+static int get_number(ctx *c, const cJSON *v, const char *path, double *out)
+{
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
+        return bad(c, path, "a number", v);
+    }
+    *out = v->valuedouble;
+    return FA_OK;
+}
+
+static int parse_reference(ctx *c, const cJSON *v)
+{
+    if (!cJSON_IsObject(v)) {
+        return bad(c, "reference", "an object mapping attribute to group value", v);
+    }
+    size_t n = (size_t)cJSON_GetArraySize(v);
+    c->p->ref_attrs = fa_calloc_array(n, sizeof(char *));
+    c->p->ref_values = fa_calloc_array(n, sizeof(char *));
+    if (c->p->ref_attrs == NULL || c->p->ref_values == NULL) {
+        return fa_error_set(c->err, FA_ENOMEM, c->name, 0, 0, "out of memory");
+    }
+    for (const cJSON *a = v->child; a; a = a->next) {
+        for (const cJSON *b = a->next; b; b = b->next) {
+            if (strcmp(a->string, b->string) == 0) {
+                char jp[FA_ERROR_PATH_MAX];
+                snprintf(jp, sizeof jp, "reference.%s", b->string);
+                return fa_error_set_json(c->err, FA_EPARSE, c->name, jp, "duplicate key");
+            }
+        }
+        char jp[FA_ERROR_PATH_MAX];
+        snprintf(jp, sizeof jp, "reference.%s", a->string);
+        size_t i = c->p->n_refs;
+        c->p->ref_attrs[i] = fa_strdup(a->string);
+        if (c->p->ref_attrs[i] == NULL) {
+            return fa_error_set(c->err, FA_ENOMEM, c->name, 0, 0, "out of memory");
+        }
+        c->p->n_refs++;
+        int st = get_string(c, a, jp, &c->p->ref_values[i]);
+        if (st != FA_OK) {
+            return st;
+        }
+    }
+    return FA_OK;
+}
+
+static const char *const GATE_KEYS[] = {"name", "metric", "disparity", "against", "attribute",
+                                        "min", "max", "use", "severity", "description",
+                                        "comment", NULL};
+
+static int parse_enum(ctx *c, const cJSON *v, const char *path, const char *const names[],
+                      const char *expected, int *out)
+{
+    if (cJSON_IsString(v)) {
+        for (int i = 0; names[i]; i++) {
+            if (strcmp(v->valuestring, names[i]) == 0) {
+                *out = i;
+                return FA_OK;
+            }
+        }
+    }
+    return bad(c, path, expected, v);
+}
+
+static int parse_gate_metric(ctx *c, fa_gate_spec *g, const cJSON *obj, const char *path)
+{
+    char jp[FA_ERROR_PATH_MAX];
+    snprintf(jp, sizeof jp, "%s.metric", path);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "metric");
+    if (m == NULL) {
+        return fa_error_set_json(c->err, FA_EPARSE, c->name, jp, "missing required key");
+    }
+    int st = get_string(c, m, jp, &g->metric_name);
+    if (st != FA_OK) {
+        return st;
+    }
+    g->summary = fa_summary_from_name(g->metric_name);
+    g->rate = g->summary < 0 ? fa_metric_from_name(g->metric_name) : -1;
+    if (g->summary < 0 && g->rate < 0) {
+        char q[128];
+        return fa_error_set_json(c->err, FA_EPARSE, c->name, jp,
+                                 "unknown metric %s: expected a rate (selection_rate, "
+                                 "true_positive_rate, ...) or a summary "
+                                 "(demographic_parity_ratio, equalized_odds_difference, ...); "
+                                 "'fairaudit metrics' lists them",
+                                 fa_error_quote(q, sizeof q, g->metric_name,
+                                                strlen(g->metric_name)));
+    }
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(obj, "disparity");
+    const cJSON *ag = cJSON_GetObjectItemCaseSensitive(obj, "against");
+    snprintf(jp, sizeof jp, "%s.disparity", path);
+    if (g->summary >= 0) {
+        if (d) {
+            return fa_error_set_json(c->err, FA_EPARSE, c->name, jp,
+                                     "a named summary takes no disparity (it is one already)");
+        }
+        if (ag) {
+            snprintf(jp, sizeof jp, "%s.against", path);
+            return fa_error_set_json(c->err, FA_EPARSE, c->name, jp,
+                                     "a named summary takes no 'against' (use the "
+                                     "_to_overall name)");
+        }
+        return FA_OK;
+    }
+    if (d == NULL) {
+        return fa_error_set_json(c->err, FA_EPARSE, c->name, jp,
+                                 "missing required key: a rate gate needs \"disparity\": "
+                                 "\"difference\" or \"ratio\"");
+    }
+    static const char *const DISP[] = {"difference", "ratio", NULL};
+    st = parse_enum(c, d, jp, DISP, "\"difference\" or \"ratio\"", &g->ratio);
+    if (st != FA_OK) {
+        return st;
+    }
+    if (ag) {
+        static const char *const AG[] = {"between_groups", "reference", "to_overall", NULL};
+        snprintf(jp, sizeof jp, "%s.against", path);
+        int v;
+        st = parse_enum(c, ag, jp, AG, "\"between_groups\", \"reference\" or \"to_overall\"",
+                        &v);
+        if (st != FA_OK) {
+            return st;
+        }
+        g->against = (fa_gate_against)v;
+    }
+    return FA_OK;
+}
+
+static int parse_gate(ctx *c, fa_gate_spec *g, const cJSON *obj, size_t i)
+{
+    char path[64], jp[FA_ERROR_PATH_MAX];
+    snprintf(path, sizeof path, "gates[%zu]", i);
+    if (!cJSON_IsObject(obj)) {
+        return bad(c, path, "an object", obj);
+    }
+    int st = check_keys(c, obj, path, GATE_KEYS);
+    if (st != FA_OK) {
+        return st;
+    }
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "name");
+    if (v) {
+        snprintf(jp, sizeof jp, "%s.name", path);
+        if ((st = get_string(c, v, jp, &g->name)) != FA_OK) {
+            return st;
+        }
+    }
+    if ((st = parse_gate_metric(c, g, obj, path)) != FA_OK) {
+        return st;
+    }
+    if (g->name == NULL) {
+        g->name = fa_strdup(g->metric_name);
+        if (g->name == NULL) {
+            return fa_error_set(c->err, FA_ENOMEM, c->name, 0, 0, "out of memory");
+        }
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "attribute")) != NULL) {
+        snprintf(jp, sizeof jp, "%s.attribute", path);
+        if ((st = get_string(c, v, jp, &g->attribute)) != FA_OK) {
+            return st;
+        }
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "min")) != NULL) {
+        snprintf(jp, sizeof jp, "%s.min", path);
+        if ((st = get_number(c, v, jp, &g->min)) != FA_OK) {
+            return st;
+        }
+        g->has_min = 1;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "max")) != NULL) {
+        snprintf(jp, sizeof jp, "%s.max", path);
+        if ((st = get_number(c, v, jp, &g->max)) != FA_OK) {
+            return st;
+        }
+        g->has_max = 1;
+    }
+    if (!g->has_min && !g->has_max) {
+        return fa_error_set_json(c->err, FA_EPARSE, c->name, path,
+                                 "a gate needs \"min\" or \"max\" (or both)");
+    }
+    if (g->has_min && g->has_max && g->min > g->max) {
+        snprintf(jp, sizeof jp, "%s.min", path);
+        return fa_error_set_json(c->err, FA_EPARSE, c->name, jp,
+                                 "contradictory bounds: min %.17g is greater than max %.17g",
+                                 g->min, g->max);
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "use")) != NULL) {
+        static const char *const USE[] = {"point", "upper_ci", "lower_ci", NULL};
+        snprintf(jp, sizeof jp, "%s.use", path);
+        int u;
+        if ((st = parse_enum(c, v, jp, USE, "\"point\", \"upper_ci\" or \"lower_ci\"", &u)) !=
+            FA_OK) {
+            return st;
+        }
+        g->use = (fa_gate_use)u;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "severity")) != NULL) {
+        static const char *const SEV[] = {"error", "warning", NULL};
+        snprintf(jp, sizeof jp, "%s.severity", path);
+        if ((st = parse_enum(c, v, jp, SEV, "\"error\" or \"warning\"", &g->warning)) != FA_OK) {
+            return st;
+        }
+    }
+    return FA_OK;
+}
+
+static const char *const TOP_KEYS[] = {"reference", "min_group_size", "tau", "inconclusive",
+                                       "confidence_level", "gates", "title", "name",
+                                       "description", "comment", "$schema", NULL};
+
+static int parse_top(ctx *c, const cJSON *root)
+{
+    if (!cJSON_IsObject(root)) {
+        return bad(c, "(root)", "an object", root);
+    }
+    int st = check_keys(c, root, "", TOP_KEYS);
+    if (st != FA_OK) {
+        return st;
+    }
+    const cJSON *v;
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "title")) != NULL &&
+        (st = get_string(c, v, "title", &c->p->title)) != FA_OK) {
+        return st;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "reference")) != NULL &&
+        (st = parse_reference(c, v)) != FA_OK) {
+        return st;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "min_group_size")) != NULL) {
+        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e15 ||
+            floor(v->valuedouble) != v->valuedouble) {
+            return bad(c, "min_group_size", "a non-negative integer", v);
+        }
+        c->p->min_group_size = (long)v->valuedouble;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "tau")) != NULL) {
+        if (!cJSON_IsNumber(v) || !(v->valuedouble > 0.0 && v->valuedouble <= 1.0)) {
+            return bad(c, "tau", "a number in (0, 1]", v);
+        }
+        c->p->tau = v->valuedouble;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "confidence_level")) != NULL) {
+        if (!cJSON_IsNumber(v) || !(v->valuedouble > 0.0 && v->valuedouble < 1.0)) {
+            return bad(c, "confidence_level", "a number in (0, 1)", v);
+        }
+        c->p->confidence_level = v->valuedouble;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "inconclusive")) != NULL) {
+        static const char *const INC[] = {"inconclusive", "pass", "fail", NULL};
+        int m;
+        if ((st = parse_enum(c, v, "inconclusive", INC,
+                             "\"pass\", \"fail\" or \"inconclusive\"", &m)) != FA_OK) {
+            return st;
+        }
+        c->p->inconclusive = (fa_inconclusive_map)m;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "gates")) != NULL) {
+        if (!cJSON_IsArray(v)) {
+            return bad(c, "gates", "an array of gates", v);
+        }
+        size_t n = (size_t)cJSON_GetArraySize(v);
+        c->p->gates = fa_calloc_array(n, sizeof *c->p->gates);
+        if (c->p->gates == NULL) {
+            return fa_error_set(c->err, FA_ENOMEM, c->name, 0, 0, "out of memory");
+        }
+        size_t i = 0;
+        for (const cJSON *g = v->child; g; g = g->next, i++) {
+            c->p->gates[i].summary = -1;
+            c->p->gates[i].rate = -1;
+            c->p->n_gates = i + 1;
+            if ((st = parse_gate(c, &c->p->gates[i], g, i)) != FA_OK) {
+                return st;
+            }
+        }
+    }
+    return FA_OK;
+}
+
+/* Nesting depth of the text, counted on brackets outside strings (cJSON recurses). */
+static size_t max_depth(const char *text, size_t len)
+{
+    size_t d = 0, m = 0;
+    int in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (in_str) {
+            if (ch == '\\') {
+                i++;
+            } else if (ch == '"') {
+                in_str = 0;
+            }
+        } else if (ch == '"') {
+            in_str = 1;
+        } else if (ch == '{' || ch == '[') {
+            if (++d > m) {
+                m = d;
+            }
+        } else if ((ch == '}' || ch == ']') && d > 0) {
+            d--;
+        }
+    }
+    return m;
+}
+
+static void locate(const char *text, const char *at, uint64_t *line, uint64_t *col)
+{
+    *line = 1;
+    *col = 1;
+    for (const char *p = text; p < at; p++) {
+        if (*p == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+int fa_policy_parse_json(fa_policy **out, const char *text, size_t len, const char *name,
+                         fa_error *err)
+{
+    *out = NULL;
+    if (name == NULL) {
+        name = "(policy)";
+    }
+    if (len == 0) {
+        return fa_error_set(err, FA_EPARSE, name, 1, 1, "empty file: expected a JSON object");
+    }
+    if (memchr(text, '\0', len) != NULL) {
+        uint64_t line, col;
+        locate(text, (const char *)memchr(text, '\0', len), &line, &col);
+        return fa_error_set(err, FA_EPARSE, name, line, col, "NUL byte in JSON text");
+    }
+    if (max_depth(text, len) > POLICY_MAX_DEPTH) {
+        return fa_error_set(err, FA_EPARSE, name, 1, 1,
+                            "JSON nested deeper than %d levels", POLICY_MAX_DEPTH);
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (root == NULL) {
+        uint64_t line, col;
+        const char *at = end ? end : cJSON_GetErrorPtr();
+        if (at == NULL || at < text || at > text + len) {
+            at = text;
+        }
+        locate(text, at, &line, &col);
+        return fa_error_set(err, FA_EPARSE, name, line, col, "invalid JSON");
+    }
+    fa_policy *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        cJSON_Delete(root);
+        return fa_error_set(err, FA_ENOMEM, name, 0, 0, "out of memory");
+    }
+    p->min_group_size = -1;
+    p->name = fa_strdup(name);
+    ctx c = {p, name, err};
+    int st = p->name ? parse_top(&c, root) : fa_error_set(err, FA_ENOMEM, name, 0, 0, "out of memory");
+    cJSON_Delete(root);
+    if (st != FA_OK) {
+        fa_policy_free(p);
+        return st;
+    }
+    *out = p;
+    return FA_OK;
+}
+
+int fa_policy_load_json(fa_policy **out, const char *path, fa_error *err)
+{
+    char *text;
+    size_t len;
+    *out = NULL;
+    int st = fa_read_file(&text, &len, path, POLICY_MAX_BYTES, err);
+    if (st != FA_OK) {
+        return st;
+    }
+    st = fa_policy_parse_json(out, text, len, path, err);
+    free(text);
+    return st;
+}
+
+void fa_policy_free(fa_policy *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < p->n_refs; i++) {
+        free(p->ref_attrs[i]);
+        free(p->ref_values[i]);
+    }
+    free(p->ref_attrs);
+    free(p->ref_values);
+    for (size_t i = 0; i < p->n_gates; i++) {
+        fa_result__gate_spec_dispose(&p->gates[i]);
+    }
+    free(p->gates);
+    for (size_t i = 0; i < p->n_warnings; i++) {
+        free(p->warnings[i]);
+    }
+    free(p->warnings);
+    free(p->name);
+    free(p->title);
+    free(p);
+}
+
+size_t fa_policy_n_gates(const fa_policy *p)
+{
+    return p ? p->n_gates : 0;
+}
+
+size_t fa_policy__n_warnings(const fa_policy *p)
+{
+    return p ? p->n_warnings : 0;
+}
+
+const char *fa_policy__warning(const fa_policy *p, size_t i)
+{
+    return p->warnings[i];
+}
+
+int fa_policy__copy_gates(fa_gate_spec **out, const fa_gate_spec *src, size_t n)
+{
+    *out = NULL;
+    fa_gate_spec *g = fa_calloc_array(n, sizeof *g);
+    if (g == NULL) {
+        return FA_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        g[i] = src[i];
+        g[i].name = fa_strdup(src[i].name);
+        g[i].metric_name = fa_strdup(src[i].metric_name);
+        g[i].attribute = src[i].attribute ? fa_strdup(src[i].attribute) : NULL;
+        if (g[i].name == NULL || g[i].metric_name == NULL ||
+            (src[i].attribute && g[i].attribute == NULL)) {
+            for (size_t k = 0; k <= i; k++) {
+                fa_result__gate_spec_dispose(&g[k]);
+            }
+            free(g);
+            return FA_ENOMEM;
+        }
+    }
+    *out = g;
+    return FA_OK;
+}

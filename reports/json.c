@@ -1,0 +1,378 @@
+/*
+ * reports/json.c - the result as JSON (DESIGN.md "The JSON result").
+ *
+ * Built as a cJSON tree and printed once. Undefined values (NAN) become null with the reason
+ * beside them under "undefined"; numbers print with the fewest digits that read back to the
+ * same double (cJSON tries 15 significant digits and falls back to 17). Groups are sorted and
+ * every key is written in a fixed order, so the same input gives the same bytes.
+ * Each node is attached to its parent right after it is made; the tree is freed in one place.
+ */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/fileio.h"
+#include "metrics/rates.h"
+#include "metrics/summary.h"
+#include "reports/result.h"
+
+/* cJSON returns NULL on allocation failure; one flag collects them all. */
+typedef struct jb {
+    int oom;
+} jb;
+
+static cJSON *obj(jb *b, cJSON *parent, const char *key)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL || (key ? !cJSON_AddItemToObject(parent, key, o)
+                          : !cJSON_AddItemToArray(parent, o))) {
+        cJSON_Delete(o);
+        b->oom = 1;
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *arr(jb *b, cJSON *parent, const char *key)
+{
+    cJSON *o = cJSON_CreateArray();
+    if (o == NULL || !cJSON_AddItemToObject(parent, key, o)) {
+        cJSON_Delete(o);
+        b->oom = 1;
+        return NULL;
+    }
+    return o;
+}
+
+static void num(jb *b, cJSON *parent, const char *key, double v)
+{
+    if (parent == NULL) {
+        return;
+    }
+    cJSON *n = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+    if (n == NULL || !cJSON_AddItemToObject(parent, key, n)) {
+        cJSON_Delete(n);
+        b->oom = 1;
+    }
+}
+
+static void str(jb *b, cJSON *parent, const char *key, const char *s)
+{
+    if (parent == NULL) {
+        return;
+    }
+    cJSON *n = s ? cJSON_CreateString(s) : cJSON_CreateNull();
+    if (n == NULL || (key ? !cJSON_AddItemToObject(parent, key, n)
+                          : !cJSON_AddItemToArray(parent, n))) {
+        cJSON_Delete(n);
+        b->oom = 1;
+    }
+}
+
+static void boolean(jb *b, cJSON *parent, const char *key, int v)
+{
+    if (parent == NULL) {
+        return;
+    }
+    cJSON *n = cJSON_CreateBool(v);
+    if (n == NULL || !cJSON_AddItemToObject(parent, key, n)) {
+        cJSON_Delete(n);
+        b->oom = 1;
+    }
+}
+
+static void counts(jb *b, cJSON *parent, const fa_counts *c)
+{
+    cJSON *o = obj(b, parent, "counts");
+    if (o == NULL) {
+        return;
+    }
+    num(b, o, "tp", c->tp);
+    num(b, o, "fp", c->fp);
+    num(b, o, "tn", c->tn);
+    num(b, o, "fn", c->fn);
+    num(b, o, "rows", (double)c->rows);
+}
+
+static void metrics(jb *b, cJSON *parent, const double m[], const char *const reasons[],
+                    int has_score)
+{
+    cJSON *o = obj(b, parent, "metrics");
+    cJSON *u = NULL;
+    for (int k = 0; k < FA_METRIC_COUNT_ALL; k++) {
+        if (k == FA_METRIC_MEAN_SCORE && !has_score) {
+            continue;
+        }
+        num(b, o, fa_metric_name((fa_metric)k), m[k]);
+    }
+    for (int k = 0; k < FA_METRIC_COUNT_ALL; k++) {
+        if (reasons[k] && (k != FA_METRIC_MEAN_SCORE || has_score)) {
+            if (u == NULL && (u = obj(b, parent, "undefined")) == NULL) {
+                return;
+            }
+            str(b, u, fa_metric_name((fa_metric)k), reasons[k]);
+        }
+    }
+}
+
+static void header(jb *b, cJSON *root, const fa_result *r)
+{
+    str(b, root, "fairaudit_version", FA_VERSION);
+    cJSON *in = obj(b, root, "input");
+    str(b, in, "path", r->input_path);
+    num(b, in, "rows", (double)r->rows);
+    cJSON *c = obj(b, root, "columns");
+    str(b, c, "label", r->label);
+    str(b, c, "pred", r->pred);
+    str(b, c, "score", r->score);
+    str(b, c, "weight", r->weight);
+    str(b, c, "positive", r->positive);
+    cJSON *g = c ? arr(b, c, "groups") : NULL;
+    for (size_t i = 0; g && i < r->n_group_cols; i++) {
+        str(b, g, NULL, r->group_cols[i]);
+    }
+    if (c) {
+        boolean(b, c, "intersect", r->intersect);
+    }
+    cJSON *o = obj(b, root, "options");
+    num(b, o, "min_group_size", (double)r->min_group_size);
+    num(b, o, "tau", r->tau);
+}
+
+static void groups(jb *b, cJSON *root, const fa_result *r)
+{
+    cJSON *ga = arr(b, root, "groups");
+    for (size_t a = 0; ga && a < r->n_attrs; a++) {
+        const fa_attr_result *at = &r->attrs[a];
+        for (size_t g = 0; g < at->n_groups; g++) {
+            const fa_group_result *gr = &at->groups[g];
+            cJSON *o = obj(b, ga, NULL);
+            if (o == NULL) {
+                return;
+            }
+            str(b, o, "attribute", at->name);
+            str(b, o, "value", gr->value);
+            num(b, o, "count", gr->metrics[FA_METRIC_COUNT]);
+            boolean(b, o, "reference", gr->is_reference);
+            counts(b, o, &gr->counts);
+            metrics(b, o, gr->metrics, gr->reasons, r->score != NULL);
+            cJSON *f = arr(b, o, "flags");
+            if (f && gr->small) {
+                char buf[96];
+                snprintf(buf, sizeof buf, "below min_group_size (%ld)", r->min_group_size);
+                str(b, f, NULL, buf);
+            }
+        }
+    }
+}
+
+static void left_out(jb *b, cJSON *o, const fa_attr_result *at, int m, long min_size)
+{
+    cJSON *lo = arr(b, o, "left_out");
+    for (size_t g = 0; lo && g < at->n_groups; g++) {
+        const fa_group_result *gr = &at->groups[g];
+        char why[160];
+        if (gr->small) {
+            snprintf(why, sizeof why, "below min_group_size (%llu rows < %ld)",
+                     (unsigned long long)gr->counts.rows, min_size);
+        } else if (isnan(gr->metrics[m])) {
+            snprintf(why, sizeof why, "undefined (%s)", gr->reasons[m]);
+        } else {
+            continue;
+        }
+        cJSON *e = obj(b, lo, NULL);
+        str(b, e, "group", gr->value);
+        str(b, e, "reason", why);
+    }
+}
+
+static void disparities(jb *b, cJSON *root, const fa_result *r)
+{
+    cJSON *da = arr(b, root, "disparities");
+    for (size_t a = 0; da && a < r->n_attrs; a++) {
+        const fa_attr_result *at = &r->attrs[a];
+        for (int m = 0; m < FA_METRIC_COUNT_ALL; m++) {
+            if (!fa_rates_has_disparity((fa_metric)m) ||
+                (m == FA_METRIC_MEAN_SCORE && r->score == NULL)) {
+                continue;
+            }
+            cJSON *o = obj(b, da, NULL);
+            if (o == NULL) {
+                return;
+            }
+            str(b, o, "attribute", at->name);
+            str(b, o, "metric", fa_metric_name((fa_metric)m));
+            str(b, o, "reference", at->reference >= 0 ? at->groups[at->reference].value : NULL);
+            cJSON *bg = obj(b, o, "by_group");
+            for (size_t g = 0; bg && g < at->n_groups; g++) {
+                const fa_group_result *gr = &at->groups[g];
+                if (gr->is_reference) {
+                    continue;
+                }
+                cJSON *e = obj(b, bg, gr->value);
+                num(b, e, "difference", gr->diff[m]);
+                num(b, e, "ratio", gr->ratio[m]);
+                /* Aequitas's tau rule: fair when tau <= ratio <= 1/tau */
+                double q = gr->ratio[m];
+                if (e && !isnan(q)) {
+                    boolean(b, e, "within_tau", q >= r->tau && q <= 1.0 / r->tau);
+                } else {
+                    str(b, e, "within_tau", NULL);
+                }
+            }
+            const fa_disparity *d = &at->disp[m];
+            cJSON *bw = obj(b, o, "between_groups");
+            num(b, bw, "difference", d->between_difference);
+            num(b, bw, "ratio", d->between_ratio);
+            if (bw && d->n_included > 0) {
+                str(b, bw, "min_group", at->groups[d->argmin].value);
+                str(b, bw, "max_group", at->groups[d->argmax].value);
+            }
+            cJSON *to = obj(b, o, "to_overall");
+            num(b, to, "difference", d->to_overall_difference);
+            num(b, to, "ratio", d->to_overall_ratio);
+            left_out(b, o, at, m, r->min_group_size);
+        }
+    }
+}
+
+static void summaries(jb *b, cJSON *root, const fa_result *r)
+{
+    cJSON *s = obj(b, root, "summary");
+    for (size_t a = 0; s && a < r->n_attrs; a++) {
+        const fa_attr_result *at = &r->attrs[a];
+        cJSON *o = obj(b, s, at->name);
+        for (int i = 0; o && i < FA_SUMMARY_SLOTS; i++) {
+            num(b, o, fa_summary_name(i), at->summary[i]);
+        }
+    }
+    /* AIF360's pairwise metrics against the reference, and against the pooled rest */
+    cJSON *v = obj(b, root, "vs_reference");
+    for (size_t a = 0; v && a < r->n_attrs; a++) {
+        const fa_attr_result *at = &r->attrs[a];
+        cJSON *o = obj(b, v, at->name);
+        if (o == NULL || at->reference < 0) {
+            continue;
+        }
+        const fa_counts *ref = &at->groups[at->reference].counts;
+        str(b, o, "reference", at->groups[at->reference].value);
+        str(b, o, "reference_source", at->reference_source);
+        cJSON *gs = obj(b, o, "groups");
+        for (size_t g = 0; gs && g < at->n_groups; g++) {
+            if (at->groups[g].is_reference) {
+                continue;
+            }
+            cJSON *e = obj(b, gs, at->groups[g].value);
+            for (size_t k = 0; e && FA_AIF360_NAMES[k]; k++) {
+                num(b, e, FA_AIF360_NAMES[k],
+                    fa_summary_aif360(FA_AIF360_NAMES[k], &at->groups[g].counts, ref, &r->overall));
+            }
+        }
+        cJSON *rest = obj(b, o, "vs_rest");
+        for (size_t k = 0; rest && FA_AIF360_NAMES[k]; k++) {
+            num(b, rest, FA_AIF360_NAMES[k],
+                fa_summary_aif360(FA_AIF360_NAMES[k], &at->rest, ref, &r->overall));
+        }
+    }
+}
+
+static const char *verdict_name(fa_verdict v)
+{
+    return v == FA_VERDICT_PASSED ? "passed" : v == FA_VERDICT_FAILED ? "failed" : "inconclusive";
+}
+
+static void gates(jb *b, cJSON *root, const fa_result *r)
+{
+    static const char *const AGAINST[] = {"between_groups", "reference", "to_overall"};
+    static const char *const USE[] = {"point", "upper_ci", "lower_ci"};
+    cJSON *ga = arr(b, root, "gates");
+    for (size_t i = 0; ga && i < r->n_gates; i++) {
+        const fa_gate_result *g = &r->gates[i];
+        const fa_gate_spec *s = g->spec;
+        cJSON *o = obj(b, ga, NULL);
+        if (o == NULL) {
+            return;
+        }
+        str(b, o, "name", s->name);
+        str(b, o, "metric", s->metric_name);
+        if (s->summary < 0) {
+            str(b, o, "disparity", s->ratio ? "ratio" : "difference");
+            str(b, o, "against", AGAINST[s->against]);
+        }
+        str(b, o, "attribute", g->attribute);
+        num(b, o, "value", g->value);
+        if (g->group) {
+            str(b, o, "group", g->group);
+        }
+        if (s->has_min) {
+            num(b, o, "min", s->min);
+        }
+        if (s->has_max) {
+            num(b, o, "max", s->max);
+        }
+        str(b, o, "use", USE[s->use]);
+        str(b, o, "severity", s->warning ? "warning" : "error");
+        str(b, o, "outcome", verdict_name(g->verdict));
+        boolean(b, o, "passed", g->verdict == FA_VERDICT_PASSED);
+        if (g->reason) {
+            str(b, o, "reason", g->reason);
+        }
+    }
+    str(b, root, "verdict", verdict_name(r->verdict));
+    boolean(b, root, "passed", r->verdict == FA_VERDICT_PASSED);
+    num(b, root, "exit_status", (double)fa_result_exit_status(r));
+    cJSON *w = arr(b, root, "warnings");
+    for (size_t i = 0; w && i < r->n_warnings; i++) {
+        str(b, w, NULL, r->warnings[i]);
+    }
+}
+
+int fa_result_to_json_string(char **out, const fa_result *res, fa_error *err)
+{
+    *out = NULL;
+    jb b = {0};
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL) {
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    header(&b, root, res);
+    cJSON *ov = obj(&b, root, "overall");
+    if (ov) {
+        num(&b, ov, "count", res->overall_metrics[FA_METRIC_COUNT]);
+        counts(&b, ov, &res->overall);
+        metrics(&b, ov, res->overall_metrics, res->overall_reasons, res->score != NULL);
+    }
+    groups(&b, root, res);
+    disparities(&b, root, res);
+    summaries(&b, root, res);
+    gates(&b, root, res);
+    char *text = b.oom ? NULL : cJSON_Print(root);
+    cJSON_Delete(root);
+    if (text == NULL) {
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    size_t n = strlen(text);
+    char *s = realloc(text, n + 2);
+    if (s == NULL) {
+        free(text);
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    s[n] = '\n';
+    s[n + 1] = '\0';
+    *out = s;
+    return FA_OK;
+}
+
+int fa_result_write_json(const fa_result *res, const char *path, fa_error *err)
+{
+    char *s;
+    int st = fa_result_to_json_string(&s, res, err);
+    if (st != FA_OK) {
+        return st;
+    }
+    st = fa_atomic_write(path, s, strlen(s), err);
+    free(s);
+    return st;
+}

@@ -1,0 +1,115 @@
+/*
+ * reports/result.h - the result of an audit: the contract between compute and render.
+ * audit/ fills it; the gates and every renderer (JSON, text, later PDF, JUnit) read it.
+ * Everything a renderer needs is here, already computed: renderers never compute metrics.
+ */
+#ifndef FA_REPORTS_RESULT_H
+#define FA_REPORTS_RESULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "include/fairaudit.h"
+#include "metrics/disparity.h"
+#include "metrics/summary.h"
+
+/* One group of one attribute. */
+typedef struct fa_group_result {
+    char *value;
+    fa_counts counts;
+    double metrics[FA_METRIC_COUNT_ALL];
+    const char *reasons[FA_METRIC_COUNT_ALL]; /* static phrases; NULL when defined */
+    double diff[FA_METRIC_COUNT_ALL];         /* m(g) - m(reference) */
+    double ratio[FA_METRIC_COUNT_ALL];        /* m(g) / m(reference) */
+    int small;                                /* rows < min_group_size */
+    int is_reference;
+} fa_group_result;
+
+/* One sensitive attribute (or the intersection). */
+typedef struct fa_attr_result {
+    char *name;
+    int is_intersection;
+    size_t n_groups;
+    fa_group_result *groups; /* sorted by value, bytewise */
+    long reference;          /* index into groups, -1 when there are none */
+    const char *reference_source; /* "given", "largest group", "lowest selection rate" */
+    fa_disparity disp[FA_METRIC_COUNT_ALL];
+    double summary[FA_SUMMARY_SLOTS]; /* between groups, then to overall */
+    fa_counts rest; /* every group but the reference, pooled (AIF360 "vs rest") */
+} fa_attr_result;
+
+typedef enum fa_gate_against {
+    FA_AGAINST_BETWEEN = 0,
+    FA_AGAINST_REFERENCE = 1,
+    FA_AGAINST_OVERALL = 2
+} fa_gate_against;
+
+typedef enum fa_gate_use { FA_USE_POINT = 0, FA_USE_UPPER_CI = 1, FA_USE_LOWER_CI = 2 } fa_gate_use;
+
+/* A gate as the policy states it. */
+typedef struct fa_gate_spec {
+    char *name;
+    char *metric_name;  /* as written */
+    int summary;        /* an fa_summary_id, or -1 when the gate is on a rate */
+    int rate;           /* an fa_metric when summary < 0 */
+    int ratio;          /* 1: disparity "ratio", 0: "difference" (rates only) */
+    fa_gate_against against;
+    char *attribute;    /* NULL: every sensitive attribute */
+    int has_min, has_max;
+    double min, max;
+    fa_gate_use use;
+    int warning;        /* severity "warning": reported, never fails the audit */
+} fa_gate_spec;
+
+/* The outcome of one gate on one attribute. */
+typedef struct fa_gate_result {
+    const fa_gate_spec *spec; /* borrowed from the result's copy of the policy */
+    char *attribute;
+    double value;             /* the value compared (worst group for "reference") */
+    char *group;              /* the group the value belongs to, or NULL */
+    fa_verdict verdict;
+    char *reason;             /* why inconclusive or failed, in words */
+} fa_gate_result;
+
+/* Options of the policy that reach the result. */
+typedef enum fa_inconclusive_map {
+    FA_INCONCLUSIVE_KEEP = 0,
+    FA_INCONCLUSIVE_PASS = 1,
+    FA_INCONCLUSIVE_FAIL = 2
+} fa_inconclusive_map;
+
+struct fa_result {
+    char *input_path;
+    uint64_t rows;
+    char *label, *pred, *score, *weight, *positive;
+    char **group_cols;
+    size_t n_group_cols;
+    int intersect;
+    long min_group_size;
+    double tau;
+    fa_counts overall;
+    double overall_metrics[FA_METRIC_COUNT_ALL];
+    const char *overall_reasons[FA_METRIC_COUNT_ALL];
+    size_t n_attrs;
+    fa_attr_result *attrs;
+    fa_gate_spec *gate_specs; /* copies of the policy's gates */
+    size_t n_gate_specs;
+    fa_gate_result *gates;
+    size_t n_gates;
+    fa_inconclusive_map inconclusive;
+    fa_verdict verdict;
+    char **warnings;
+    size_t n_warnings, cap_warnings;
+};
+
+/* Appends a warning (copied) to the result; returns FA_OK or FA_ENOMEM. */
+int fa_result__add_warning(fa_result *res, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Frees one gate spec's strings (not the struct). */
+void fa_result__gate_spec_dispose(fa_gate_spec *g);
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * reports/text.c - the human-readable summary on stdout: per attribute a table with groups as
+ * rows and the key rates and their ratios to the reference as columns (the reference marked,
+ * small groups flagged, undefined shown as "-"), the named summaries, then the gates and the
+ * verdict. Plain ASCII layout; group names are printed as they are.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "metrics/summary.h"
+#include "reports/result.h"
+
+static void cell(FILE *f, double v, int width, int prec)
+{
+    if (isnan(v)) {
+        fprintf(f, " %*s", width, "-");
+    } else {
+        fprintf(f, " %*.*f", width, prec, v);
+    }
+}
+
+static const fa_metric KEY[] = {FA_METRIC_SELECTION_RATE, FA_METRIC_TRUE_POSITIVE_RATE,
+                                FA_METRIC_FALSE_POSITIVE_RATE,
+                                FA_METRIC_POSITIVE_PREDICTIVE_VALUE, FA_METRIC_ACCURACY};
+static const char *const KEY_HDR[] = {"sel_rate", "TPR", "FPR", "PPV", "accuracy"};
+#define N_KEY (sizeof KEY / sizeof KEY[0])
+
+static void attr_table(FILE *f, const fa_result *r, const fa_attr_result *at)
+{
+    int w = 5;
+    for (size_t g = 0; g < at->n_groups; g++) {
+        int l = (int)strlen(at->groups[g].value);
+        if (l > w) {
+            w = l > 40 ? 40 : l;
+        }
+    }
+    fprintf(f, "\n%s (reference: %s, %s)\n", at->name,
+            at->reference >= 0 ? at->groups[at->reference].value : "none",
+            at->reference_source ? at->reference_source : "-");
+    fprintf(f, "  %-*s %10s", w + 2, "group", "n");
+    for (size_t k = 0; k < N_KEY; k++) {
+        fprintf(f, " %8s", KEY_HDR[k]);
+    }
+    fprintf(f, " %8s %8s  %s\n", "SR_ratio", "TPR_diff", "flags");
+    for (size_t g = 0; g < at->n_groups; g++) {
+        const fa_group_result *gr = &at->groups[g];
+        fprintf(f, "  %s %-*.*s", gr->is_reference ? "*" : " ", w + 1, w, gr->value);
+        fprintf(f, " %10.10g", gr->metrics[FA_METRIC_COUNT]);
+        for (size_t k = 0; k < N_KEY; k++) {
+            cell(f, gr->metrics[KEY[k]], 8, 4);
+        }
+        cell(f, gr->ratio[FA_METRIC_SELECTION_RATE], 8, 4);
+        cell(f, gr->diff[FA_METRIC_TRUE_POSITIVE_RATE], 8, 4);
+        fprintf(f, "  %s\n", gr->small ? "small (excluded)" : "");
+    }
+    fprintf(f, "  summary:");
+    static const int SHOWN[] = {FA_SUMMARY_DEMOGRAPHIC_PARITY_DIFFERENCE,
+                                FA_SUMMARY_DEMOGRAPHIC_PARITY_RATIO,
+                                FA_SUMMARY_EQUALIZED_ODDS_DIFFERENCE};
+    for (size_t k = 0; k < sizeof SHOWN / sizeof SHOWN[0]; k++) {
+        double v = at->summary[SHOWN[k]];
+        if (isnan(v)) {
+            fprintf(f, " %s undefined", fa_summary_name(SHOWN[k]));
+        } else {
+            fprintf(f, " %s %.4f", fa_summary_name(SHOWN[k]), v);
+        }
+        fprintf(f, "%s", k + 1 < sizeof SHOWN / sizeof SHOWN[0] ? "," : "\n");
+    }
+    (void)r;
+}
+
+int fa_result_write_text(const fa_result *res, FILE *f, fa_error *err)
+{
+    fprintf(f, "fairaudit %s: %s, %llu rows; label %s, prediction %s%s%s\n", FA_VERSION,
+            res->input_path ? res->input_path : "(input)", (unsigned long long)res->rows,
+            res->label ? res->label : "-", res->pred ? res->pred : "-",
+            res->score ? ", score " : "", res->score ? res->score : "");
+    fprintf(f, "overall: selection_rate %.4f, true_positive_rate %.4f, false_positive_rate "
+               "%.4f, accuracy %.4f\n",
+            res->overall_metrics[FA_METRIC_SELECTION_RATE],
+            res->overall_metrics[FA_METRIC_TRUE_POSITIVE_RATE],
+            res->overall_metrics[FA_METRIC_FALSE_POSITIVE_RATE],
+            res->overall_metrics[FA_METRIC_ACCURACY]);
+    for (size_t a = 0; a < res->n_attrs; a++) {
+        attr_table(f, res, &res->attrs[a]);
+    }
+    fprintf(f, "  (* reference group; '-' undefined; groups with fewer than %ld rows are "
+               "excluded from summaries)\n",
+            res->min_group_size);
+    if (res->n_gates > 0) {
+        fprintf(f, "\ngates:\n");
+        for (size_t i = 0; i < res->n_gates; i++) {
+            const fa_gate_result *g = &res->gates[i];
+            const char *o = g->verdict == FA_VERDICT_PASSED   ? "PASS"
+                            : g->verdict == FA_VERDICT_FAILED ? "FAIL"
+                                                              : "INCONCLUSIVE";
+            fprintf(f, "  %-12s %s [%s]%s", o, g->spec->name, g->attribute,
+                    g->spec->warning ? " (warning only)" : "");
+            if (!isnan(g->value)) {
+                fprintf(f, " value %.4f", g->value);
+            }
+            if (g->spec->has_min) {
+                fprintf(f, " min %g", g->spec->min);
+            }
+            if (g->spec->has_max) {
+                fprintf(f, " max %g", g->spec->max);
+            }
+            fprintf(f, "\n");
+            if (g->reason && g->verdict != FA_VERDICT_PASSED) {
+                fprintf(f, "               %s\n", g->reason);
+            }
+        }
+    }
+    const char *v = res->verdict == FA_VERDICT_PASSED   ? "PASSED"
+                    : res->verdict == FA_VERDICT_FAILED ? "FAILED"
+                                                        : "INCONCLUSIVE";
+    fprintf(f, "\nverdict: %s (exit status %d)\n", res->n_gates ? v : "PASSED (no gates)",
+            fa_result_exit_status(res));
+    if (ferror(f)) {
+        return fa_error_set(err, FA_EIO, NULL, 0, 0, "cannot write the summary");
+    }
+    return FA_OK;
+}
