@@ -93,13 +93,13 @@ test: deps all $(TEST_BIN)
 	@BUILD=$(BUILD) scripts/run-tests.sh $(O)
 
 asan:
-	$(MAKE) BUILD=asan test
+	@$(MAKE) --no-print-directory BUILD=asan test
 
 demo: deps all
 	@scripts/demo.sh $(O)
 
 bench: deps
-	$(MAKE) BUILD=release all $(patsubst $(O)/%,build/release/%,$(BENCH_BIN))
+	@$(MAKE) --no-print-directory BUILD=release all $(patsubst $(O)/%,build/release/%,$(BENCH_BIN))
 	@bench/run.sh build/release
 
 headercheck:

@@ -79,6 +79,10 @@ static int parse_binary(reader_ctx *c, binary_col *b, const fa_field *f, size_t 
 {
     const char *s = f->data;
     size_t len = f->len;
+    if (b->positive == NULL && len == 1 && (s[0] == '1' || s[0] == '0')) {
+        *out = s[0] == '1'; /* the common case, before any trimming */
+        return FA_OK;
+    }
     trim(&s, &len);
     if (fa_value_is_missing(s, len)) {
         *out = -1;
@@ -246,7 +250,7 @@ static int add_record(reader_ctx *c, fa_tally *t, const fa_field *fields, fa_err
         const fa_field *f = &fields[c->group_idx[a]];
         const char *s = f->data;
         size_t len = f->len;
-        trim(&s, &len);
+        /* values are kept as written (no trimming), as pandas would read them */
         if (fa_value_is_missing(s, len)) {
             c->values[a] = NULL;
             continue;

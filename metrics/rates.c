@@ -120,19 +120,13 @@ void fa_counts_add(fa_counts *dst, const fa_counts *src)
 
 void fa_counts_add_row(fa_counts *c, int label, int pred, double weight, double score)
 {
-    if (label) {
-        if (pred) {
-            c->tp += weight;
-        } else {
-            c->fn += weight;
-        }
-    } else {
-        if (pred) {
-            c->fp += weight;
-        } else {
-            c->tn += weight;
-        }
-    }
+    /* branch-free: labels and predictions are random to a branch predictor */
+    const double l = label ? 1.0 : 0.0, p = pred ? 1.0 : 0.0;
+    const double lw = l * weight, nlw = weight - lw;
+    c->tp += lw * p;
+    c->fn += lw - lw * p;
+    c->fp += nlw * p;
+    c->tn += nlw - nlw * p;
     if (!isnan(score)) {
         c->score_sum += weight * score;
         c->score_weight += weight;

@@ -17,15 +17,20 @@
 #include "include/fairaudit.h"
 
 #define SEP " & "
+#define SMALL_CACHE 16
+#define COMBO_BITS 21 /* members per packed intersection key: 3 x 21 bits */
 
 typedef struct attr_tally {
     char *name;
     fa_intern values;  /* group value -> index */
     fa_counts *counts; /* index -> counts */
     size_t cap;
-    /* last value seen: most files repeat a value over consecutive rows */
-    size_t last_idx;
-    int has_last;
+    /* values of at most 8 bytes, packed into an integer: a row's lookup is a short scan of
+     * integer compares instead of a hash and a memcmp (group columns hold few short values) */
+    uint64_t small_keys[SMALL_CACHE];
+    uint32_t small_idx[SMALL_CACHE];
+    unsigned char small_len[SMALL_CACHE];
+    size_t n_small;
 } attr_tally;
 
 struct fa_tally {
@@ -36,6 +41,10 @@ struct fa_tally {
     size_t *tuple_group;  /* k -> group index in attrs[n_base] */
     size_t tuple_cap;
     uint32_t *tuple;      /* scratch: the current row's member indices */
+    /* packed member indices (up to 3 attributes) -> intersection group: open addressing */
+    uint64_t *combo_keys; /* key + 1; 0 = empty */
+    uint32_t *combo_vals;
+    size_t n_combo_slots, n_combos;
     fa_counts overall;
 };
 
@@ -60,6 +69,8 @@ void fa_tally_free(fa_tally *t)
     fa_intern_dispose(&t->tuples);
     free(t->tuple_group);
     free(t->tuple);
+    free(t->combo_keys);
+    free(t->combo_vals);
     free(t);
 }
 
@@ -176,30 +187,131 @@ static int tuple_index(fa_tally *t, size_t *idx)
     return 0;
 }
 
+static uint64_t pack8(const char *s, size_t len)
+{
+    uint64_t k = 0;
+    memcpy(&k, s, len);
+    return k;
+}
+
+/* Group index of a row's value: the small-value cache first, then the interning table. */
+static int lookup(attr_tally *at, const char *s, size_t len, size_t *idx)
+{
+    uint64_t key = 0;
+    if (len <= 8) {
+        key = pack8(s, len);
+        for (size_t i = 0; i < at->n_small; i++) {
+            if (at->small_keys[i] == key && at->small_len[i] == len) {
+                *idx = at->small_idx[i];
+                return 0;
+            }
+        }
+    }
+    if (group_index(at, s, len, idx) != 0) {
+        return -1;
+    }
+    if (len <= 8 && at->n_small < SMALL_CACHE) {
+        at->small_keys[at->n_small] = key;
+        at->small_len[at->n_small] = (unsigned char)len;
+        at->small_idx[at->n_small] = (uint32_t)*idx;
+        at->n_small++;
+    }
+    return 0;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdu;
+    x ^= x >> 33;
+    return x;
+}
+
+static int combo_rehash(fa_tally *t, size_t n_slots)
+{
+    uint64_t *keys = fa_calloc_array(n_slots, sizeof *keys);
+    uint32_t *vals = fa_calloc_array(n_slots, sizeof *vals);
+    if (keys == NULL || vals == NULL) {
+        free(keys);
+        free(vals);
+        return -1;
+    }
+    for (size_t i = 0; i < t->n_combo_slots; i++) {
+        if (t->combo_keys[i]) {
+            size_t j = (size_t)mix64(t->combo_keys[i] - 1) & (n_slots - 1);
+            while (keys[j]) {
+                j = (j + 1) & (n_slots - 1);
+            }
+            keys[j] = t->combo_keys[i];
+            vals[j] = t->combo_vals[i];
+        }
+    }
+    free(t->combo_keys);
+    free(t->combo_vals);
+    t->combo_keys = keys;
+    t->combo_vals = vals;
+    t->n_combo_slots = n_slots;
+    return 0;
+}
+
+/* Intersection group of the current t->tuple: the packed-key map in front of tuple_index. */
+static int combo_index(fa_tally *t, size_t *idx)
+{
+    uint64_t key = 0;
+    int packable = t->n_base <= 3;
+    for (size_t a = 0; a < t->n_base && packable; a++) {
+        packable = t->tuple[a] < (1u << COMBO_BITS);
+        key |= (uint64_t)t->tuple[a] << (COMBO_BITS * a);
+    }
+    if (!packable) {
+        return tuple_index(t, idx);
+    }
+    size_t j = 0;
+    if (t->n_combo_slots) {
+        j = (size_t)mix64(key) & (t->n_combo_slots - 1);
+        while (t->combo_keys[j]) {
+            if (t->combo_keys[j] == key + 1) {
+                *idx = t->combo_vals[j];
+                return 0;
+            }
+            j = (j + 1) & (t->n_combo_slots - 1);
+        }
+    }
+    if (tuple_index(t, idx) != 0) {
+        return -1;
+    }
+    if (2 * (t->n_combos + 1) > t->n_combo_slots) {
+        if (combo_rehash(t, t->n_combo_slots ? 2 * t->n_combo_slots : 64) != 0) {
+            return -1;
+        }
+        j = (size_t)mix64(key) & (t->n_combo_slots - 1);
+        while (t->combo_keys[j]) {
+            j = (j + 1) & (t->n_combo_slots - 1);
+        }
+    }
+    t->combo_keys[j] = key + 1;
+    t->combo_vals[j] = (uint32_t)*idx;
+    t->n_combos++;
+    return 0;
+}
+
 int fa_tally_add(fa_tally *t, const char *const values[], const size_t lens[], int label,
                  int pred, double weight, double score, fa_error *err)
 {
     for (size_t a = 0; a < t->n_base; a++) {
         attr_tally *at = &t->attrs[a];
         const char *s = values[a] ? values[a] : FA_MISSING_GROUP;
-        size_t len = values[a] ? lens[a] : strlen(FA_MISSING_GROUP);
+        size_t len = values[a] ? lens[a] : sizeof FA_MISSING_GROUP - 1;
         size_t idx;
-        if (at->has_last && fa_intern_len(&at->values, at->last_idx) == len &&
-            memcmp(fa_intern_str(&at->values, at->last_idx), s, len) == 0) {
-            idx = at->last_idx;
-        } else {
-            if (group_index(at, s, len, &idx) != 0) {
-                return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
-            }
-            at->last_idx = idx;
-            at->has_last = 1;
+        if (lookup(at, s, len, &idx) != 0) {
+            return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
         }
         t->tuple[a] = (uint32_t)idx;
         fa_counts_add_row(&at->counts[idx], label, pred, weight, score);
     }
     if (t->intersect) {
         size_t idx;
-        if (tuple_index(t, &idx) != 0) {
+        if (combo_index(t, &idx) != 0) {
             return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
         }
         fa_counts_add_row(&t->attrs[t->n_base].counts[idx], label, pred, weight, score);
