@@ -53,6 +53,26 @@ static const char *given_reference(const char *name, const fa_audit_options *o,
     return NULL;
 }
 
+/* The members' references joined as an intersection value ("Caucasian & Male"), if all set. */
+static int join_references(char *buf, size_t size, const fa_audit_options *o,
+                           const fa_policy *p)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < o->n_groups; i++) {
+        const char *r = given_reference(o->groups[i], o, p);
+        if (r == NULL) {
+            return 0;
+        }
+        int w = snprintf(buf + used, size - used, "%s%s", i ? " & " : "", r);
+        if (w < 0 || (size_t)w >= size - used) {
+            return 0;
+        }
+        used += (size_t)w;
+    }
+    return 1;
+}
+
 static int choose_reference(fa_attr_result *at, const fa_audit_options *o, const fa_policy *p,
                             const char *input, fa_error *err)
 {
@@ -61,14 +81,22 @@ static int choose_reference(fa_attr_result *at, const fa_audit_options *o, const
         return FA_OK;
     }
     const char *given = given_reference(at->name, o, p);
+    char joined[1024];
+    int derived = 0;
+    if (given == NULL && at->is_intersection && join_references(joined, sizeof joined, o, p)) {
+        given = joined; /* every member has a reference: the intersection's is their tuple */
+        derived = 1;
+    }
     if (given) {
         for (size_t g = 0; g < at->n_groups; g++) {
             if (strcmp(at->groups[g].value, given) == 0) {
                 at->reference = (long)g;
-                at->reference_source = "given";
+                at->reference_source = derived ? "members' references" : "given";
                 return FA_OK;
             }
         }
+    }
+    if (given && !derived) {
         char list[512] = "";
         size_t o2 = 0;
         for (size_t g = 0; g < at->n_groups && o2 + 64 < sizeof list; g++) {
