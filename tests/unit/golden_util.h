@@ -109,11 +109,12 @@ typedef struct golden_check {
     size_t recomputed; /* peer aggregates rebuilt from its defined per-group values */
     size_t skipped;    /* values not compared (later features, definitions not shared) */
     size_t failed;
+    char what[512]; /* the value being compared, for messages */
 } golden_check;
 
 #define GOLDEN_CHECK_INIT(name)                                                                    \
     {                                                                                              \
-        (name), 0, 0, 0, 0, 0, 0                                                                   \
+        .test = (name)                                                                             \
     }
 
 #if defined(__GNUC__)
@@ -365,5 +366,83 @@ static inline double golden_aggregate(const double *v, size_t n, double overall,
         return ratio;
     }
 }
+
+/* ------------------------------------------------ a test's fixture: a golden file and an audit */
+
+/* Set up by the test's setup function (spec is its prestate), freed by golden_teardown. */
+typedef struct golden_fixture {
+    const void *spec; /* what to audit: the test's own description */
+    cJSON *doc;       /* the golden file */
+    fa_result *res;   /* our audit */
+    char error[2560]; /* set when loading or auditing failed: the test fails with it */
+} golden_fixture;
+
+/* Attribute / group lookups that count a miss as a failure. */
+static inline int golden_find_peer_attr(golden_check *ck, const fa_result *res, const char *key,
+                                        size_t *a)
+{
+    char name[256];
+    golden_attr_name(key, name, sizeof name);
+    if (golden_find_attr(res, name, a))
+        return 1;
+    golden_fail(ck, "attribute \"%s\" (peer key \"%s\") is not in our result", name, key);
+    return 0;
+}
+
+static inline int golden_find_peer_group(golden_check *ck, const fa_result *res, size_t a,
+                                         const char *value, size_t *g)
+{
+    if (golden_find_group(res, a, value, g))
+        return 1;
+    golden_fail(ck, "%s: group \"%s\" is not in our result", fa_result_attr_name(res, a), value);
+    return 0;
+}
+
+/* fa_audit_csv into fx->res; on failure the formatted error goes to fx->error. */
+static inline void golden_fixture_audit(golden_fixture *fx, const char *csv,
+                                        const fa_audit_options *opts)
+{
+    fa_error err;
+    fa_error_clear(&err);
+    int rc = fa_audit_csv(&fx->res, csv, opts, NULL, &err);
+    if (rc != FA_OK) {
+        char msg[1200];
+        fa_error_format(msg, sizeof msg, &err);
+        snprintf(fx->error, sizeof fx->error, "fa_audit_csv(%s) failed (%d): %s", csv, rc, msg);
+    }
+}
+
+/* Replaces the prestate (kept as ->spec) by a fresh fixture; 0 when there is no ../shared. */
+static inline int golden_fixture_new(void **state, golden_fixture **out)
+{
+    golden_fixture *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    fx->spec = *state;
+    *state = fx;
+    *out = fx;
+    return golden_shared_dir() != NULL;
+}
+
+static inline int golden_teardown(void **state)
+{
+    golden_fixture *fx = *state;
+    if (fx != NULL) {
+        cJSON_Delete(fx->doc);
+        fa_result_free(fx->res);
+        free(fx);
+    }
+    return 0;
+}
+
+/* The test's fixture; skips without ../shared, fails when the audit failed. */
+#define GOLDEN_FIXTURE_OR_SKIP(fx, state)                                                          \
+    do {                                                                                           \
+        const char *shared_;                                                                       \
+        GOLDEN_SHARED_OR_SKIP(shared_);                                                            \
+        (void)shared_;                                                                             \
+        (fx) = *(state);                                                                           \
+        if ((fx)->error[0] != '\0')                                                                \
+            fail_msg("%s", (fx)->error);                                                           \
+    } while (0)
 
 #endif /* FAIRAUDIT_TESTS_GOLDEN_UTIL_H */
