@@ -19,7 +19,7 @@ WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototyp
         -Wformat=2 -Wcast-qual -Wwrite-strings -Wvla -Wconversion -Wno-sign-conversion \
         -Werror
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -I. $(WARN) $(PKG_CFLAGS) -fPIC -MMD -MP \
-               -pthread
+               -pthread -fopenmp
 
 ifeq ($(BUILD),debug)
 OPT := -O0 -g3
@@ -32,7 +32,7 @@ OPT := -O2 -g
 endif
 
 ALL_CFLAGS := $(CFLAGS_BASE) $(OPT) $(CFLAGS)
-LDLIBS_ALL := $(PKG_LIBS) -lm -pthread
+LDLIBS_ALL := $(PKG_LIBS) -lm -pthread -fopenmp
 
 LIB_SRC := $(wildcard common/*.c metrics/*.c explain/*.c reports/*.c) \
            $(filter-out audit/main.c audit/cmd_%.c,$(wildcard audit/*.c))

@@ -53,6 +53,8 @@ static void usage(FILE *f)
           "  --policy POLICY.json   gates to evaluate (see README, 'fairaudit policy init')\n"
           "  --json OUT.json        write the full result as JSON (atomically)\n"
           "  --quiet                no summary on stdout\n"
+          "  --threads N            threads for reading large files (default: all cores;\n"
+          "                         the result is the same bytes whatever N)\n"
           "  --help                 this text\n"
           "\n",
           f);
@@ -112,7 +114,7 @@ static int add_reference(audit_args *a, const char *spec)
 enum {
     OPT_LABEL = 256, OPT_PRED, OPT_SCORE, OPT_GROUP, OPT_WEIGHT, OPT_POSITIVE, OPT_DELIM,
     OPT_INTERSECT, OPT_REFERENCE, OPT_REFRULE, OPT_MINSIZE, OPT_TAU, OPT_POLICY, OPT_JSON,
-    OPT_QUIET, OPT_HELP
+    OPT_QUIET, OPT_THREADS, OPT_HELP
 };
 
 static const struct option LONG_OPTS[] = {
@@ -131,6 +133,7 @@ static const struct option LONG_OPTS[] = {
     {"policy", required_argument, NULL, OPT_POLICY},
     {"json", required_argument, NULL, OPT_JSON},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"threads", required_argument, NULL, OPT_THREADS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -182,6 +185,14 @@ static int parse_option(audit_args *a, int c, const char *arg)
             return fa_cli_usage_error("--tau: expected a number in (0, 1], got '%s'", arg);
         }
         a->o.tau = v;
+        break;
+    }
+    case OPT_THREADS: {
+        long t;
+        if (parse_long(arg, "--threads", 0, 1024, &t)) {
+            return FA_EXIT_USAGE;
+        }
+        a->o.threads = (int)t;
         break;
     }
     case OPT_HELP:

@@ -8,6 +8,7 @@
  * the result, flagged, and are left out of every max/min (METRICS.md).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,10 +197,16 @@ static int build_attr(fa_result *res, size_t a, const fa_tally *t, const fa_audi
     free(vals);
     free(excl);
     if (at->n_groups == 1 && !at->is_intersection) {
-        if (fa_result__add_warning(res,
-                                   "group column '%s' has one value only (\"%s\"): no disparity "
-                                   "can be computed for it",
-                                   at->name, at->groups[0].value) != FA_OK) {
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "%s%swarning: group column '%s' has one value only (\"%s\"): no disparity can "
+                 "be computed for it",
+                 res->input_path ? res->input_path : "", res->input_path ? ": " : "", at->name,
+                 at->groups[0].value);
+        if (o->log) {
+            o->log(FA_LOG_WARNING, msg, o->log_payload);
+        }
+        if (fa_result__add_warning(res, "%s", msg) != FA_OK) {
             return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
         }
     }
@@ -245,8 +252,9 @@ static int check_reference_attrs(fa_result *res, const fa_audit_options *o, cons
         }
         if (a == res->n_attrs) {
             return fa_error_set(err, FA_EINVAL, NULL, 0, 0,
-                                "--reference %s=...: '%s' is not an audited group column",
-                                o->ref_attrs[i], o->ref_attrs[i]);
+                                "a reference group is given for '%s', which is not an audited "
+                                "group column",
+                                o->ref_attrs[i]);
         }
     }
     (void)p; /* a policy may name attributes another audit uses: not an error */

@@ -261,10 +261,13 @@ int fa_gate__evaluate(fa_result *res, const fa_policy *policy, fa_error *err)
             }
         }
         if (!matched && g->attribute) {
-            return fa_error_set(err, FA_EINVAL, policy->name, 0, 0,
-                                "gate '%s': attribute '%s' is not audited (audited: the "
-                                "--group columns%s)",
-                                g->name, g->attribute, res->intersect ? " and their intersection" : "");
+            char jp[64];
+            snprintf(jp, sizeof jp, "gates[%zu].attribute", i);
+            return fa_error_set_json(err, FA_EINVAL, policy->name, jp,
+                                     "'%s' is not an audited attribute (audited: the --group "
+                                     "columns%s)",
+                                     g->attribute,
+                                     res->intersect ? " and their intersection" : "");
         }
     }
     res->verdict = any_failed         ? FA_VERDICT_FAILED

@@ -14,6 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <omp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit/csv.h"
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/text.h"
@@ -236,10 +242,13 @@ static int add_record(reader_ctx *c, fa_tally *t, const fa_field *fields, fa_err
             return st;
         }
         if (weight < 0.0) {
+            char q[128];
             return fa_error_set(err, FA_EDOMAIN, c->path, fa_csv_record_line(c->r),
                                 fa_csv_field_column(c->r, (size_t)c->weight_idx),
-                                "weight column '%s': expected a non-negative number, got %g",
-                                o->weight, weight);
+                                "weight column '%s': expected a non-negative number, got %s",
+                                o->weight,
+                                fa_error_quote(q, sizeof q, fields[c->weight_idx].data,
+                                               fields[c->weight_idx].len));
         }
     }
     if (c->score_idx >= 0 && (st = number_field(c, &fields[c->score_idx], c->score_idx, "score",
@@ -291,13 +300,11 @@ static void ctx_dispose(reader_ctx *c)
     fa_csv_reader_free(c->r);
 }
 
-static int setup(reader_ctx *c, const char *path, const fa_audit_options *o, fa_error *err)
+static int alloc_ctx(reader_ctx *c, const char *path, const fa_audit_options *o, fa_error *err)
 {
-    int st = fa_csv_reader_create(&c->r, path, &o->csv, err);
-    if (st != FA_OK) {
-        return st;
-    }
     size_t ng = o->n_groups;
+    c->o = o;
+    c->path = path;
     c->group_idx = fa_calloc_array(ng, sizeof *c->group_idx);
     c->values = fa_calloc_array(ng, sizeof *c->values);
     c->lens = fa_calloc_array(ng, sizeof *c->lens);
@@ -311,13 +318,22 @@ static int setup(reader_ctx *c, const char *path, const fa_audit_options *o, fa_
     c->pred.name = o->pred;
     c->pred.positive = o->positive;
     c->score_idx = c->weight_idx = -1;
+    return FA_OK;
+}
+
+static int setup(reader_ctx *c, const char *path, const fa_audit_options *o, fa_error *err)
+{
+    int st = alloc_ctx(c, path, o, err);
+    if (st != FA_OK || (st = fa_csv_reader_create(&c->r, path, &o->csv, err)) != FA_OK) {
+        return st;
+    }
     if ((st = find_column(c, o->label, "label", &c->label.idx, err)) != FA_OK ||
         (st = find_column(c, o->pred, "prediction", &c->pred.idx, err)) != FA_OK ||
         (o->score && (st = find_column(c, o->score, "score", &c->score_idx, err)) != FA_OK) ||
         (o->weight && (st = find_column(c, o->weight, "weight", &c->weight_idx, err)) != FA_OK)) {
         return st;
     }
-    for (size_t a = 0; a < ng; a++) {
+    for (size_t a = 0; a < o->n_groups; a++) {
         if ((st = find_column(c, o->groups[a], "group", &c->group_idx[a], err)) != FA_OK) {
             return st;
         }
@@ -329,6 +345,177 @@ static int setup(reader_ctx *c, const char *path, const fa_audit_options *o, fa_
         }
     }
     return FA_OK;
+}
+
+/*
+ * Parallel reading. A large file is cut into chunks of FA_CHUNK_BYTES at line ends, each
+ * chunk is tallied by its own reader, and the tallies are merged in chunk order. The cut
+ * points depend on the file only, never on the thread count, so floating-point sums (scores,
+ * fractional weights) add up in the same order and the result is the same bytes with one
+ * thread or many. A line end is a record boundary only outside quotes, so a chunk that meets
+ * a quote character, and any chunk that meets something to report (an error, a skipped row,
+ * bad UTF-8, a third class), makes the whole file go through the sequential reader instead,
+ * which reports with exact line numbers. The fast path is for the common, clean file.
+ */
+#define FA_CHUNK_BYTES ((uint64_t)8 << 20)
+
+typedef struct chunk {
+    uint64_t start, end;
+    fa_tally *t;
+    uint64_t records;
+    int clean; /* 1: tallied without anything to report */
+    char label_neg[128], pred_neg[128];
+    size_t label_neg_len, pred_neg_len;
+    int label_has_neg, pred_has_neg;
+} chunk;
+
+static void read_chunk(const reader_ctx *proto, chunk *ch)
+{
+    reader_ctx c;
+    memset(&c, 0, sizeof c);
+    fa_error e;
+    ch->clean = 0;
+    if (alloc_ctx(&c, proto->path, proto->o, &e) != FA_OK ||
+        fa_csv__reader_create_range(&c.r, proto->r, ch->start, ch->end, &e) != FA_OK ||
+        fa_tally_create(&ch->t, proto->o->groups, proto->o->n_groups, proto->o->intersect, &e) !=
+            FA_OK) {
+        ctx_dispose(&c);
+        return;
+    }
+    c.label.idx = proto->label.idx;
+    c.pred.idx = proto->pred.idx;
+    c.score_idx = proto->score_idx;
+    c.weight_idx = proto->weight_idx;
+    memcpy(c.group_idx, proto->group_idx, proto->o->n_groups * sizeof *c.group_idx);
+    const fa_field *fields;
+    int st;
+    while ((st = fa_csv_next(c.r, &fields, &e)) == 1) {
+        ch->records++;
+        if (add_record(&c, ch->t, fields, &e) != FA_OK) {
+            st = -1;
+            break;
+        }
+    }
+    int utf8 = 0;
+    for (size_t a = 0; a < proto->o->n_groups; a++) {
+        utf8 |= c.warned_utf8[a];
+    }
+    ch->clean = st == 0 && c.skipped == 0 && !utf8 && !fa_csv__saw_quote(c.r);
+    memcpy(ch->label_neg, c.label.negative, sizeof ch->label_neg);
+    memcpy(ch->pred_neg, c.pred.negative, sizeof ch->pred_neg);
+    ch->label_neg_len = c.label.neg_len;
+    ch->pred_neg_len = c.pred.neg_len;
+    ch->label_has_neg = c.label.have_negative;
+    ch->pred_has_neg = c.pred.have_negative;
+    ctx_dispose(&c);
+}
+
+/* Start of the first line that begins at or after `at` (the byte after a '\n'), or 0. */
+static uint64_t line_start_after(int fd, uint64_t at, uint64_t size)
+{
+    char buf[1 << 16];
+    uint64_t pos = at - 1; /* a '\n' just before `at` makes `at` itself a line start */
+    while (pos < size) {
+        ssize_t n = pread(fd, buf, sizeof buf, (off_t)pos);
+        if (n <= 0) {
+            return 0;
+        }
+        const char *nl = memchr(buf, '\n', (size_t)n);
+        if (nl) {
+            return pos + (uint64_t)(nl - buf) + 1;
+        }
+        pos += (uint64_t)n;
+    }
+    return 0;
+}
+
+/* The same negative class seen by every chunk that saw one (with --positive). */
+static int same_classes(const chunk *ch, size_t n)
+{
+    const chunk *l = NULL, *p = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (ch[i].label_has_neg) {
+            if (l && (l->label_neg_len != ch[i].label_neg_len ||
+                      memcmp(l->label_neg, ch[i].label_neg, l->label_neg_len) != 0)) {
+                return 0;
+            }
+            l = &ch[i];
+        }
+        if (ch[i].pred_has_neg) {
+            if (p && (p->pred_neg_len != ch[i].pred_neg_len ||
+                      memcmp(p->pred_neg, ch[i].pred_neg, p->pred_neg_len) != 0)) {
+                return 0;
+            }
+            p = &ch[i];
+        }
+    }
+    return 1;
+}
+
+/*
+ * Tallies the file in chunks; *out is NULL (and the status FA_OK) when the file is small or
+ * the chunks met something the sequential reader must handle.
+ */
+static int tally_chunked(fa_tally **out, const reader_ctx *main_ctx, fa_error *err)
+{
+    *out = NULL;
+    struct stat sb;
+    uint64_t data = fa_csv__data_offset(main_ctx->r);
+    if (stat(main_ctx->path, &sb) != 0 || !S_ISREG(sb.st_mode) || data == 0 ||
+        (uint64_t)sb.st_size < data + 2 * FA_CHUNK_BYTES) {
+        return FA_OK;
+    }
+    uint64_t size = (uint64_t)sb.st_size;
+    size_t n = (size_t)((size - data) / FA_CHUNK_BYTES);
+    chunk *ch = fa_calloc_array(n, sizeof *ch);
+    int fd = open(main_ctx->path, O_RDONLY);
+    if (ch == NULL || fd < 0) {
+        free(ch);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return FA_OK; /* the sequential reader will say what is wrong */
+    }
+    size_t k = 0;
+    uint64_t start = data;
+    for (size_t i = 1; i <= n; i++) {
+        uint64_t end = i == n ? size : line_start_after(fd, data + i * FA_CHUNK_BYTES, size);
+        if (end == 0 || end >= size) {
+            end = size;
+        }
+        if (end > start) {
+            ch[k].start = start;
+            ch[k].end = end;
+            k++;
+            start = end;
+        }
+        if (end == size) {
+            break;
+        }
+    }
+    close(fd);
+    int threads = main_ctx->o->threads > 0 ? main_ctx->o->threads : omp_get_max_threads();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (size_t i = 0; i < k; i++) {
+        read_chunk(main_ctx, &ch[i]);
+    }
+    int clean = same_classes(ch, k);
+    for (size_t i = 0; i < k; i++) {
+        clean &= ch[i].clean;
+    }
+    int st = FA_OK;
+    for (size_t i = 1; i < k && clean && st == FA_OK; i++) {
+        st = fa_tally_merge(ch[0].t, ch[i].t, err);
+    }
+    if (clean && st == FA_OK && k > 0) {
+        *out = ch[0].t;
+        ch[0].t = NULL;
+    }
+    for (size_t i = 0; i < k; i++) {
+        fa_tally_free(ch[i].t);
+    }
+    free(ch);
+    return st;
 }
 
 static int validate_options(const char *path, const fa_audit_options *o, fa_error *err)
@@ -357,13 +544,18 @@ int fa_audit_tally_csv(fa_tally **out, const char *path, const fa_audit_options 
     }
     reader_ctx c;
     memset(&c, 0, sizeof c);
-    c.o = opts;
-    c.path = path;
     fa_tally *t = NULL;
     if ((st = setup(&c, path, opts, err)) != FA_OK ||
         (st = fa_tally_create(&t, opts->groups, opts->n_groups, opts->intersect, err)) !=
             FA_OK) {
         ctx_dispose(&c);
+        return st;
+    }
+    fa_tally *fast = NULL;
+    if ((st = tally_chunked(&fast, &c, err)) != FA_OK || fast != NULL) {
+        fa_tally_free(t);
+        ctx_dispose(&c);
+        *out = fast;
         return st;
     }
     const fa_field *fields;
