@@ -456,6 +456,17 @@ int fa_policy_parse_json(fa_policy **out, const char *text, size_t len, const ch
         locate(text, at, &line, &col);
         return fa_error_set(err, FA_EPARSE, name, line, col, "invalid JSON");
     }
+    const char *rest = end ? end : text + len;
+    while (rest < text + len && (*rest == ' ' || *rest == '\t' || *rest == '\n' || *rest == '\r')) {
+        rest++;
+    }
+    if (rest < text + len) {
+        uint64_t line, col;
+        locate(text, rest, &line, &col);
+        cJSON_Delete(root);
+        return fa_error_set(err, FA_EPARSE, name, line, col,
+                            "invalid JSON: unexpected text after the top-level value");
+    }
     fa_policy *p = calloc(1, sizeof *p);
     if (p == NULL) {
         cJSON_Delete(root);
