@@ -259,8 +259,10 @@ static int add_record(reader_ctx *c, fa_tally *t, const fa_field *fields, fa_err
         const fa_field *f = &fields[c->group_idx[a]];
         const char *s = f->data;
         size_t len = f->len;
-        /* values are kept as written (no trimming), as pandas would read them */
-        if (fa_value_is_missing(s, len)) {
+        /* values are kept as written (no trimming), as pandas would read them; every
+         * missing spelling is empty or starts with a blank, 'N' or 'n' */
+        if ((len == 0 || s[0] == ' ' || s[0] == '\t' || s[0] == 'N' || s[0] == 'n') &&
+            fa_value_is_missing(s, len)) {
             c->values[a] = NULL;
             continue;
         }
