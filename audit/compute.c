@@ -32,6 +32,7 @@ static void fill_metrics(double out[], const char *reasons[], const fa_counts *c
     for (int m = 0; m < FA_METRIC_COUNT_ALL; m++) {
         out[m] = fa_metric_value((fa_metric)m, c, all, &reasons[m]);
         if (m == FA_METRIC_MEAN_SCORE && !has_score) {
+            out[m] = NAN;
             reasons[m] = "no score column";
         }
     }

@@ -44,9 +44,9 @@
 #include <emmintrin.h>
 #endif
 
+#include "audit/csv.h"
 #include "common/alloc.h"
 #include "common/error.h"
-#include "audit/csv.h"
 
 #define CSV_BUF_INITIAL ((size_t)1 << 20)       /* 1 MiB */
 #define CSV_MAX_LINE_DEFAULT ((size_t)64 << 20) /* 64 MiB */
@@ -71,13 +71,15 @@ enum { REC_EOF = 0, REC_OK = 1, REC_MORE = 2 };
  */
 #if defined(__SSE2__) && defined(__GNUC__) && !defined(FA_CSV_NO_SIMD)
 #define CSV_PAD 32
+#define SCAN_INLINE static inline __attribute__((always_inline))
 typedef struct scanner {
     const unsigned char *w; /* window start, NULL when unset */
-    uint32_t md, ms;        /* unconsumed delimiters / other specials in [w, w + 32) */
+    uint32_t md;            /* delimiters in [w, w + 32) */
+    uint32_t all;           /* unconsumed specials (delimiters included) in [w, w + 32) */
     __m128i vd, vq, vlf, vcr;
 } scanner;
 
-static inline void scan_init(scanner *sc, unsigned char delim)
+SCAN_INLINE void scan_init(scanner *sc, unsigned char delim)
 {
     sc->w = NULL;
     sc->vd = _mm_set1_epi8((char)delim);
@@ -86,49 +88,46 @@ static inline void scan_init(scanner *sc, unsigned char delim)
     sc->vcr = _mm_set1_epi8('\r');
 }
 
-static inline void scan_reset(scanner *sc)
+SCAN_INLINE void scan_reset(scanner *sc)
 {
     sc->w = NULL;
 }
 
-static inline void scan_half(const scanner *sc, const unsigned char *w, uint32_t *md, uint32_t *ms)
+SCAN_INLINE void scan_half(const scanner *sc, const unsigned char *w, uint32_t *md, uint32_t *ms)
 {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)w);
+    __m128i d = _mm_cmpeq_epi8(x, sc->vd);
     __m128i other = _mm_or_si128(
         _mm_or_si128(_mm_cmpeq_epi8(x, sc->vq), _mm_cmpeq_epi8(x, sc->vlf)),
         _mm_or_si128(_mm_cmpeq_epi8(x, sc->vcr), _mm_cmpeq_epi8(x, _mm_setzero_si128())));
-    *md = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, sc->vd));
-    *ms = (uint32_t)_mm_movemask_epi8(other);
+    *md = (uint32_t)_mm_movemask_epi8(d);
+    *ms = (uint32_t)_mm_movemask_epi8(_mm_or_si128(d, other));
 }
 
-static inline void scan_load(scanner *sc, const unsigned char *w)
+SCAN_INLINE void scan_load(scanner *sc, const unsigned char *w)
 {
     uint32_t d0, s0, d1, s1;
     scan_half(sc, w, &d0, &s0);
     scan_half(sc, w + 16, &d1, &s1);
     sc->w = w;
     sc->md = d0 | d1 << 16;
-    sc->ms = s0 | s1 << 16;
+    sc->all = s0 | s1 << 16;
 }
 
-static inline const unsigned char *scan_next(scanner *sc, const unsigned char *cls,
-                                             const unsigned char *p, int *is_delim)
+SCAN_INLINE const unsigned char *scan_next(scanner *sc, const unsigned char *cls,
+                                           const unsigned char *p, int *is_delim)
 {
     (void)cls;
     if (sc->w == NULL) {
         scan_load(sc, p);
     }
-    for (;;) {
-        uint32_t all = sc->md | sc->ms;
-        if (all != 0) {
-            uint32_t bit = all & (~all + 1);
-            *is_delim = (sc->md & bit) != 0;
-            sc->md &= ~bit;
-            sc->ms &= ~bit;
-            return sc->w + __builtin_ctz(all);
-        }
+    while (sc->all == 0) {
         scan_load(sc, sc->w + 32);
     }
+    const unsigned t = (unsigned)__builtin_ctz(sc->all);
+    sc->all &= sc->all - 1;
+    *is_delim = (int)((sc->md >> t) & 1u);
+    return sc->w + t;
 }
 #else
 #define CSV_PAD 0
@@ -531,66 +530,71 @@ static int parse_record(fa_csv_reader *r, int header, size_t *n_fields)
 }
 
 /*
- * The fast path of fa_csv_next: a record of n_cols unquoted fields ended by LF or CRLF,
- * wholly in the buffer, read from the scanner's masks alone. Anything else (a quote, a
- * blank line, another number of fields, the end of the buffer, a NUL, a lone CR, a record
- * too long) returns 0 without changing the reader, and parse_record reads the record again
- * and handles it (or reports it).
+ * The fast path of fa_csv_next: a record of n_cols fields, unquoted or quoted without
+ * doubled quotes or line breaks, ended by LF or CRLF, wholly in the buffer, read from the
+ * scanner alone. Anything else (a doubled quote, a line break in quotes, a blank line,
+ * another number of fields, the end of the buffer, a NUL, a lone CR, a record too long,
+ * any malformed field) returns 0 without changing the reader, and parse_record reads the
+ * record again and handles it (or reports it).
  */
 static inline int fast_record(fa_csv_reader *r)
 {
-#if CSV_PAD > 0
     const unsigned char *const rec = r->buf + r->pos;
     const unsigned char *p = rec;
     fa_field *const fields = r->fields;
+    const unsigned char *const cls = r->cls;
     const size_t last = r->n_cols - 1;
     size_t nf = 0;
+    int is_delim;
     scanner sc;
     scan_init(&sc, r->delim);
-    scan_load(&sc, p);
-    uint32_t all = sc.md | sc.ms;
-    for (;;) {
-        while (all == 0) {
-            scan_load(&sc, sc.w + 32);
-            all = sc.md | sc.ms;
-        }
-        const unsigned t = (unsigned)__builtin_ctz(all);
-        const unsigned char *const q = sc.w + t;
-        if (((sc.md >> t) & 1u) == 0) {
-            const unsigned char *next;
-            if (*q == '\n') {
-                next = q + 1;
-            } else if (*q == '\r' && q[1] == '\n') {
-                next = q + 2;
-            } else {
+    for (;; nf++) {
+        const unsigned char *data = p;
+        const unsigned char *q = scan_next(&sc, cls, p, &is_delim);
+        size_t len = (size_t)(q - p);
+        if (!is_delim && q == p && *q == '"') {
+            do {
+                q = scan_next(&sc, cls, q + 1, &is_delim);
+            } while (is_delim);
+            if (*q != '"' || q[1] == '"') {
                 return 0;
             }
-            if (nf != last || q == rec || (size_t)(q - rec) > r->max_line) {
+            data = p + 1;
+            len = (size_t)(q - data);
+            const unsigned char *after = q + 1;
+            q = scan_next(&sc, cls, after, &is_delim);
+            if (q != after) {
                 return 0;
             }
-            fields[nf].data = (const char *)p;
-            fields[nf].len = (size_t)(q - p);
-            r->rec = rec;
-            r->rec_line = r->line;
-            r->multiline = 0;
-            r->n_stored = nf + 1;
-            r->pos = (size_t)(next - r->buf);
-            r->line++;
-            return 1;
         }
-        if (nf == last) {
+        fields[nf].data = (const char *)data;
+        fields[nf].len = len;
+        if (is_delim) {
+            if (nf == last) {
+                return 0;
+            }
+            p = q + 1;
+            continue;
+        }
+        const unsigned char *next;
+        if (*q == '\n') {
+            next = q + 1;
+        } else if (*q == '\r' && q[1] == '\n') {
+            next = q + 2;
+        } else {
             return 0;
         }
-        fields[nf].data = (const char *)p;
-        fields[nf].len = (size_t)(q - p);
-        nf++;
-        p = q + 1;
-        all &= all - 1;
+        if (nf != last || q == rec || (size_t)(q - rec) > r->max_line) {
+            return 0;
+        }
+        r->rec = rec;
+        r->rec_line = r->line;
+        r->multiline = 0;
+        r->n_stored = nf + 1;
+        r->pos = (size_t)(next - r->buf);
+        r->line++;
+        return 1;
     }
-#else
-    (void)r;
-    return 0;
-#endif
 }
 
 /*

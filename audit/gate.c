@@ -113,7 +113,20 @@ static void finish(fa_gate_result *gr, double value, double viol, size_t n_out,
 {
     const fa_gate_spec *g = gr->spec;
     gr->value = value;
-    if (viol > 0.0) {
+    /* An interval contains its point estimate: an upper bound is at least the point, a lower
+     * bound at most. So without intervals the point still proves a breach of a max by the
+     * upper bound, or of a min by the lower bound, and decides nothing else. */
+    int proven = viol > 0.0 && ((g->use == FA_USE_UPPER_CI && g->has_max && value > g->max) ||
+                                (g->use == FA_USE_LOWER_CI && g->has_min && value < g->min));
+    if (g->use != FA_USE_POINT && !proven) {
+        gr->verdict = FA_VERDICT_INCONCLUSIVE;
+        snprintf(reason, rsize, "\"use\": \"%s\" needs a confidence interval, and this audit "
+                 "computed none", g->use == FA_USE_UPPER_CI ? "upper_ci" : "lower_ci");
+    } else if (undefined_why && viol > 0.0 && gr->small_reference) {
+        /* a reference below min_group_size is not evidence enough to fail on */
+        gr->verdict = FA_VERDICT_INCONCLUSIVE;
+        snprintf(reason, rsize, "%s", undefined_why);
+    } else if (viol > 0.0) {
         gr->verdict = FA_VERDICT_FAILED;
         char lim[96] = "";
         if (g->has_min && value < g->min) {
@@ -126,10 +139,6 @@ static void finish(fa_gate_result *gr, double value, double viol, size_t n_out,
     } else if (undefined_why) {
         gr->verdict = FA_VERDICT_INCONCLUSIVE;
         snprintf(reason, rsize, "%s", undefined_why);
-    } else if (g->use != FA_USE_POINT) {
-        gr->verdict = FA_VERDICT_INCONCLUSIVE;
-        snprintf(reason, rsize, "\"use\": \"%s\" needs a confidence interval, and this audit "
-                 "computed none", g->use == FA_USE_UPPER_CI ? "upper_ci" : "lower_ci");
     } else if (n_out > 0) {
         gr->verdict = FA_VERDICT_INCONCLUSIVE;
         snprintf(reason, rsize, "within bounds, but %zu group%s left out: %s", n_out,
@@ -199,6 +208,7 @@ static int evaluate_one(fa_gate_result *gr, const fa_attr_result *at, const fa_r
             }
         }
         if (ref->small) {
+            gr->small_reference = 1;
             snprintf(why, sizeof why, "the reference group '%s' has %llu rows < min_group_size %ld",
                      ref->value, (unsigned long long)ref->counts.rows, res->min_group_size);
             undefined_why = why;

@@ -63,7 +63,9 @@ void fa_disparity_compute(fa_disparity *out, const double values[], const unsign
             }
             double a = v, b = overall;
             double big = a > b ? a : b, small = a > b ? b : a;
-            if (big == 0.0) {
+            if (b == 0.0 && a != 0.0) {
+                ratio_ok = 0; /* q = m(g) / 0 is undefined */
+            } else if (big == 0.0) {
                 /* both zero: the group equals the overall value, q = 1 */
                 if (rmin > 1.0) {
                     rmin = 1.0;

@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "common/fileio.h"
+#include "common/text.h"
 #include "metrics/rates.h"
 #include "metrics/summary.h"
 #include "reports/result.h"
@@ -51,7 +52,11 @@ static void num(jb *b, cJSON *parent, const char *key, double v)
     if (parent == NULL) {
         return;
     }
-    cJSON *n = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+    /* cJSON accepts 15 digits whenever they read back within an epsilon, which loses the
+     * last bit; the shared formatter prints the shortest text that reads back exactly */
+    char text[40];
+    fa_format_double(text, sizeof text, v);
+    cJSON *n = isfinite(v) ? cJSON_CreateRaw(text) : cJSON_CreateNull();
     if (n == NULL || !cJSON_AddItemToObject(parent, key, n)) {
         cJSON_Delete(n);
         b->oom = 1;

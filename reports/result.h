@@ -69,6 +69,7 @@ typedef struct fa_gate_result {
     char *group;              /* the group the value belongs to, or NULL */
     fa_verdict verdict;
     char *reason;             /* why inconclusive or failed, in words */
+    int small_reference;      /* the reference group is below min_group_size */
 } fa_gate_result;
 
 /* Options of the policy that reach the result. */
