@@ -53,6 +53,8 @@ EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(O)/examples/%)
 FIXTURE_BIN := $(FIXTURE_SRC:fixtures/%.c=$(O)/fixtures/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
+.SECONDARY:
+
 .PHONY: all deps test unit cli-test asan demo bench headercheck clean format format-check
 
 all: $(LIB_A) $(LIB_SO) $(BIN) $(EXAMPLE_BIN) $(FIXTURE_BIN)
