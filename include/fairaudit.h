@@ -446,6 +446,118 @@ int fa_result_to_json_string(char **out, const fa_result *res, fa_error *err);
  */
 int fa_result_write_text(const fa_result *res, FILE *f, fa_error *err);
 
+/* ----------------------------------------------------------- data table */
+
+/**
+ * A whole CSV file in memory, column by column: a column whose every non-missing cell is a
+ * number is numeric (missing cells are NAN); any other column is categorical (its values
+ * interned, with the location of its first non-numeric cell kept for error messages).
+ * Used for feature matrices. Caller frees with fa_table_free.
+ */
+typedef struct fa_table fa_table;
+
+/** Reads a CSV file (RFC 4180, as fa_csv_reader) into a table. */
+int fa_table_load_csv(fa_table **out, const char *path, const fa_csv_options *opts,
+                      fa_error *err);
+
+/** Frees a table. NULL-safe. */
+void fa_table_free(fa_table *t);
+
+size_t fa_table_n_rows(const fa_table *t);
+size_t fa_table_n_cols(const fa_table *t);
+const char *fa_table_column_name(const fa_table *t, size_t j);
+/** Column index of `name`, or -1. */
+long fa_table_column_index(const fa_table *t, const char *name);
+/** 1 when column j is numeric. */
+int fa_table_is_numeric(const fa_table *t, size_t j);
+/** Numeric column j (n_rows values, NAN = missing), or NULL for a categorical column. */
+const double *fa_table_numeric(const fa_table *t, size_t j);
+/**
+ * Categorical column j: codes[i] is the row's value index (-1 = missing) and the values are
+ * fa_table_category(t, j, code). For a numeric column, codes is NULL.
+ */
+const int32_t *fa_table_codes(const fa_table *t, size_t j);
+size_t fa_table_n_categories(const fa_table *t, size_t j);
+const char *fa_table_category(const fa_table *t, size_t j, size_t code);
+
+/**
+ * For a categorical column j, fills err with the location of its first non-numeric cell:
+ * "path:line:column: column 'x': expected a number, got \"abc\"" (FA_EPARSE).
+ */
+int fa_table_not_numeric_error(const fa_table *t, size_t j, fa_error *err);
+
+/**
+ * Copies the columns col_of[0..n) into a new row-major matrix (n_rows x n), for a model:
+ * every column must be numeric (else the fa_table_not_numeric_error of the first that is not).
+ * Caller frees *out with free().
+ */
+int fa_table_matrix(double **out, const fa_table *t, const size_t col_of[], size_t n,
+                    fa_error *err);
+
+/* ---------------------------------------------------------------- models */
+
+/** What a model's raw output is, and how a probability follows from it. */
+typedef enum fa_link {
+    FA_LINK_IDENTITY = 0, /* regression: the margin is the output */
+    FA_LINK_LOGISTIC = 1  /* binary classification: probability = 1 / (1 + exp(-margin)) */
+} fa_link;
+
+/** Which output fa_model_predict returns. */
+typedef enum fa_model_output {
+    FA_OUTPUT_MARGIN = 0,     /* the raw sum (log-odds for a logistic link) */
+    FA_OUTPUT_PROBABILITY = 1 /* link(margin); equal to the margin for FA_LINK_IDENTITY */
+} fa_model_output;
+
+/** A model fairaudit can query in batches: linear JSON, XGBoost JSON, an external command. */
+typedef struct fa_model fa_model;
+
+/**
+ * Loads a model file, recognising its format from its content: XGBoost's JSON
+ * (Booster.save_model), or fairaudit's linear-model JSON (README, "Models"). Errors name the
+ * file and the JSON path. Caller frees with fa_model_free.
+ */
+int fa_model_load(fa_model **out, const char *path, fa_error *err);
+
+/**
+ * A model answered by an external command (no shell): argv[0] is run once and fed CSV
+ * batches (a header with the feature names, then rows) on stdin, answering one number per
+ * row on stdout (README, "External models"). `n_features` names `feature_names`; the child
+ * is killed after `timeout_ms` without an answer. Caller frees with fa_model_free.
+ */
+int fa_model_create_external(fa_model **out, const char *const argv[],
+                             const char *const feature_names[], size_t n_features,
+                             fa_link link, long timeout_ms, fa_error *err);
+
+/** Frees a model (and stops an external command). NULL-safe. */
+void fa_model_free(fa_model *m);
+
+/** Number of features the model takes, and the name of feature j (borrowed). */
+size_t fa_model_n_features(const fa_model *m);
+const char *fa_model_feature_name(const fa_model *m, size_t j);
+
+/** The model's link, and a short name of its kind ("linear", "xgboost", "external"). */
+fa_link fa_model_link(const fa_model *m);
+const char *fa_model_kind(const fa_model *m);
+
+/** 1 when fa_model_predict may be called from several threads at once. */
+int fa_model_thread_safe(const fa_model *m);
+
+/**
+ * Predicts n_rows rows: x is row-major, n_rows x fa_model_n_features(m), in the model's
+ * feature order (NAN = missing); out receives n_rows values. Fails only for external models
+ * (a child that died, hung or answered badly) and on bad arguments.
+ */
+int fa_model_predict(const fa_model *m, double out[], const double x[], size_t n_rows,
+                     fa_model_output output, fa_error *err);
+
+/**
+ * Maps the columns of a data matrix to the model's features by name: col_of[j] receives the
+ * matrix column of model feature j. A feature missing from the matrix is an FA_EINVAL error
+ * listing every missing feature.
+ */
+int fa_model_match_columns(size_t col_of[], const fa_model *m, const char *const names[],
+                           size_t n_cols, fa_error *err);
+
 #ifdef __cplusplus
 }
 #endif
