@@ -378,6 +378,9 @@ const fa_counts *fa_result_group_counts(const fa_result *res, size_t a, size_t g
 double fa_result_group_metric(const fa_result *res, size_t a, size_t g, fa_metric m,
                               const char **reason);
 
+/** Counts of all rows (borrowed). */
+const fa_counts *fa_result_overall_counts(const fa_result *res);
+
 /** Metric m over all rows: NAN when undefined. */
 double fa_result_overall_metric(const fa_result *res, fa_metric m, const char **reason);
 

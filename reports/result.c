@@ -141,6 +141,11 @@ double fa_result_group_metric(const fa_result *res, size_t a, size_t g, fa_metri
     return gr->metrics[m];
 }
 
+const fa_counts *fa_result_overall_counts(const fa_result *res)
+{
+    return &res->overall;
+}
+
 double fa_result_overall_metric(const fa_result *res, fa_metric m, const char **reason)
 {
     if (reason) {
