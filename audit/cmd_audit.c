@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@ typedef struct audit_args {
 
 static void usage(FILE *f)
 {
-    fputs("Usage: fairaudit audit PRED.csv --label COL --pred COL --group COL[,COL...] [OPTIONS]\n"
+    fputs("Usage: fairaudit audit PRED.csv --label COL [--pred COL] --group COL[,COL...] [OPTIONS]\n"
           "\n"
           "Audits a prediction file: every rate of 'fairaudit metrics' per group and overall,\n"
           "differences and ratios against a reference group, between groups and to the\n"
@@ -34,7 +35,10 @@ static void usage(FILE *f)
           "\n"
           "Columns:\n"
           "  --label COL            true label column (binary)\n"
-          "  --pred COL             prediction column (binary)\n"
+          "  --pred COL             prediction column (binary); without it, --threshold T\n"
+          "                         derives prediction = score >= T, and without both the\n"
+          "                         audit covers the labels alone (a training set)\n"
+          "  --threshold T          prediction = (score >= T), with --score\n"
           "  --score COL            score column (numeric; its mean is reported per group)\n"
           "  --group COL[,COL...]   sensitive attribute columns (repeatable)\n"
           "  --weight COL           row weights (non-negative numbers)\n"
@@ -114,7 +118,7 @@ static int add_reference(audit_args *a, const char *spec)
 enum {
     OPT_LABEL = 256, OPT_PRED, OPT_SCORE, OPT_GROUP, OPT_WEIGHT, OPT_POSITIVE, OPT_DELIM,
     OPT_INTERSECT, OPT_REFERENCE, OPT_REFRULE, OPT_MINSIZE, OPT_TAU, OPT_POLICY, OPT_JSON,
-    OPT_QUIET, OPT_THREADS, OPT_HELP
+    OPT_QUIET, OPT_THREADS, OPT_THRESHOLD, OPT_HELP
 };
 
 static const struct option LONG_OPTS[] = {
@@ -134,6 +138,7 @@ static const struct option LONG_OPTS[] = {
     {"json", required_argument, NULL, OPT_JSON},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"threshold", required_argument, NULL, OPT_THRESHOLD},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -195,6 +200,16 @@ static int parse_option(audit_args *a, int c, const char *arg)
         a->o.threads = (int)t;
         break;
     }
+    case OPT_THRESHOLD: {
+        char *end;
+        errno = 0;
+        double v = strtod(arg, &end);
+        if (*arg == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+            return fa_cli_usage_error("--threshold: expected a number, got '%s'", arg);
+        }
+        a->o.threshold = v;
+        break;
+    }
     case OPT_HELP:
         usage(stdout);
         return 0;
@@ -231,11 +246,14 @@ static int parse_args(audit_args *a, int argc, char **argv)
     if (a->o.label == NULL) {
         return fa_cli_usage_error("audit: --label COL is required");
     }
-    if (a->o.pred == NULL) {
-        return fa_cli_usage_error("audit: --pred COL is required");
-    }
     if (a->o.n_groups == 0) {
         return fa_cli_usage_error("audit: --group COL is required");
+    }
+    if (a->o.pred && !isnan(a->o.threshold)) {
+        return fa_cli_usage_error("audit: give --pred or --threshold, not both");
+    }
+    if (!isnan(a->o.threshold) && a->o.score == NULL) {
+        return fa_cli_usage_error("audit: --threshold needs --score");
     }
     return -1;
 }

@@ -26,14 +26,25 @@ static int cmp_group(const void *a, const void *b)
     return strcmp(x->value, y->value);
 }
 
+/* Metrics that need no prediction: the rest are undefined in a label-only audit. */
+static int label_only_metric(int m)
+{
+    return m == FA_METRIC_COUNT || m == FA_METRIC_SHARE || m == FA_METRIC_BASE_RATE ||
+           m == FA_METRIC_MEAN_SCORE;
+}
+
 static void fill_metrics(double out[], const char *reasons[], const fa_counts *c,
-                         const fa_counts *all, int has_score)
+                         const fa_counts *all, const fa_result *res)
 {
     for (int m = 0; m < FA_METRIC_COUNT_ALL; m++) {
         out[m] = fa_metric_value((fa_metric)m, c, all, &reasons[m]);
-        if (m == FA_METRIC_MEAN_SCORE && !has_score) {
+        if (m == FA_METRIC_MEAN_SCORE && res->score == NULL) {
             out[m] = NAN;
             reasons[m] = "no score column";
+        }
+        if (!res->has_pred && !label_only_metric(m)) {
+            out[m] = NAN;
+            reasons[m] = "no prediction column";
         }
     }
 }
@@ -180,7 +191,7 @@ static int build_attr(fa_result *res, size_t a, const fa_tally *t, const fa_audi
         }
         gr->counts = *fa_tally_group_counts(t, a, g);
         gr->small = gr->counts.rows < (uint64_t)res->min_group_size;
-        fill_metrics(gr->metrics, gr->reasons, &gr->counts, &res->overall, res->score != NULL);
+        fill_metrics(gr->metrics, gr->reasons, &gr->counts, &res->overall, res);
     }
     qsort(at->groups, at->n_groups, sizeof *at->groups, cmp_group);
     int st = choose_reference(at, o, p, res->input_path, err);
@@ -239,6 +250,8 @@ static int copy_columns(fa_result *res, const fa_audit_options *o, const char *i
         res->n_group_cols = i + 1;
     }
     res->intersect = o->intersect && o->n_groups >= 2;
+    res->threshold = o->threshold;
+    res->has_pred = o->pred != NULL || !isnan(o->threshold);
     return FA_OK;
 }
 
@@ -279,8 +292,7 @@ int fa_result_compute(fa_result **out, const fa_tally *tally, const fa_audit_opt
     res->inconclusive = policy ? policy->inconclusive : FA_INCONCLUSIVE_KEEP;
     res->overall = *fa_tally_overall(tally);
     res->rows = res->overall.rows;
-    fill_metrics(res->overall_metrics, res->overall_reasons, &res->overall, &res->overall,
-                 res->score != NULL);
+    fill_metrics(res->overall_metrics, res->overall_reasons, &res->overall, &res->overall, res);
     res->n_attrs = fa_tally_n_attrs(tally);
     res->attrs = fa_calloc_array(res->n_attrs, sizeof *res->attrs);
     if (res->attrs == NULL) {

@@ -28,8 +28,11 @@
  * Locations: lines are physical and 1-based (a line break inside quotes counts), columns
  * are 1-based byte offsets within the physical line on which the field starts; an error
  * points at the offending byte (the opening quote for an unclosed quote).
+ *
+ * Range readers (audit/csv.h) read a byte range of the file with the header of a whole-file
+ * reader, for the parallel audit; their lines count from the start of the range.
  */
-#include "include/fairaudit.h"
+#include "audit/csv.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -44,7 +47,6 @@
 #include <emmintrin.h>
 #endif
 
-#include "audit/csv.h"
 #include "common/alloc.h"
 #include "common/error.h"
 
@@ -61,7 +63,7 @@ enum { REC_EOF = 0, REC_OK = 1, REC_MORE = 2 };
 
 /*
  * The scanner finds the next special byte (delimiter, quote, CR, LF, NUL) at or after p.
- * With SSE2 it keeps a 32-byte window and two bit masks (delimiters, other specials) made
+ * With SSE2 it keeps a 32-byte window and two bit masks (delimiters, all specials) made
  * with a few vector compares, and hands out their set bits in order: a row of short fields
  * costs one window, no byte loop and no mispredicted loop exit per field, and a delimiter is
  * told from the other specials without loading the byte. The buffer has CSV_PAD bytes after
@@ -534,8 +536,8 @@ static int parse_record(fa_csv_reader *r, int header, size_t *n_fields)
  * doubled quotes or line breaks, ended by LF or CRLF, wholly in the buffer, read from the
  * scanner alone. Anything else (a doubled quote, a line break in quotes, a blank line,
  * another number of fields, the end of the buffer, a NUL, a lone CR, a record too long,
- * any malformed field) returns 0 without changing the reader, and parse_record reads the
- * record again and handles it (or reports it).
+ * any malformed field) returns 0 with the reader where it was (only fields[] written), and
+ * parse_record reads the record again and handles it (or reports it).
  */
 static inline int fast_record(fa_csv_reader *r)
 {
@@ -684,6 +686,9 @@ static size_t hash_name(const char *s, size_t len)
 /* Index of the column named s[0..len), or -1. */
 static long lookup(const fa_csv_reader *r, const char *s, size_t len)
 {
+    if (r->hash == NULL) {
+        return -1; /* a range reader has no header of its own */
+    }
     size_t h = hash_name(s, len) & r->hash_mask;
     while (r->hash[h] != 0) {
         size_t i = r->hash[h] - 1;

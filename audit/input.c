@@ -222,11 +222,11 @@ static int number_field(reader_ctx *c, const fa_field *f, long idx, const char *
 static int add_record(reader_ctx *c, fa_tally *t, const fa_field *fields, fa_error *err)
 {
     const fa_audit_options *o = c->o;
-    int label, pred, st;
+    int label, pred = 0, st;
     if ((st = parse_binary(c, &c->label, &fields[c->label.idx], (size_t)c->label.idx, &label,
                            err)) != FA_OK ||
-        (st = parse_binary(c, &c->pred, &fields[c->pred.idx], (size_t)c->pred.idx, &pred,
-                           err)) != FA_OK) {
+        (c->pred.idx >= 0 && (st = parse_binary(c, &c->pred, &fields[c->pred.idx],
+                                                (size_t)c->pred.idx, &pred, err)) != FA_OK)) {
         return st;
     }
     if (label < 0 || pred < 0) {
@@ -254,6 +254,15 @@ static int add_record(reader_ctx *c, fa_tally *t, const fa_field *fields, fa_err
     if (c->score_idx >= 0 && (st = number_field(c, &fields[c->score_idx], c->score_idx, "score",
                                                 1, &score, err)) != FA_OK) {
         return st;
+    }
+    if (c->pred.idx < 0 && !isnan(o->threshold)) {
+        if (isnan(score)) { /* no score, no prediction: skipped like a missing prediction */
+            if (c->skipped++ == 0) {
+                c->first_skipped_line = fa_csv_record_line(c->r);
+            }
+            return FA_OK;
+        }
+        pred = score >= o->threshold;
     }
     for (size_t a = 0; a < o->n_groups; a++) {
         const fa_field *f = &fields[c->group_idx[a]];
@@ -320,6 +329,7 @@ static int alloc_ctx(reader_ctx *c, const char *path, const fa_audit_options *o,
     c->pred.name = o->pred;
     c->pred.positive = o->positive;
     c->score_idx = c->weight_idx = -1;
+    c->pred.idx = -1;
     return FA_OK;
 }
 
@@ -330,7 +340,7 @@ static int setup(reader_ctx *c, const char *path, const fa_audit_options *o, fa_
         return st;
     }
     if ((st = find_column(c, o->label, "label", &c->label.idx, err)) != FA_OK ||
-        (st = find_column(c, o->pred, "prediction", &c->pred.idx, err)) != FA_OK ||
+        (o->pred && (st = find_column(c, o->pred, "prediction", &c->pred.idx, err)) != FA_OK) ||
         (o->score && (st = find_column(c, o->score, "score", &c->score_idx, err)) != FA_OK) ||
         (o->weight && (st = find_column(c, o->weight, "weight", &c->weight_idx, err)) != FA_OK)) {
         return st;
@@ -522,9 +532,16 @@ static int tally_chunked(fa_tally **out, const reader_ctx *main_ctx, fa_error *e
 
 static int validate_options(const char *path, const fa_audit_options *o, fa_error *err)
 {
-    if (o->label == NULL || o->pred == NULL) {
+    if (o->label == NULL) {
+        return fa_error_set(err, FA_EINVAL, path, 0, 0, "an audit needs a label column");
+    }
+    if (!isnan(o->threshold) && (o->pred != NULL || o->score == NULL)) {
         return fa_error_set(err, FA_EINVAL, path, 0, 0,
-                            "an audit needs a label column and a prediction column");
+                            o->pred ? "give a prediction column or a threshold, not both"
+                                    : "a threshold needs a score column");
+    }
+    if (!isnan(o->threshold) && !isfinite(o->threshold)) {
+        return fa_error_set(err, FA_EINVAL, path, 0, 0, "the threshold must be finite");
     }
     if (o->n_groups == 0 || o->groups == NULL) {
         return fa_error_set(err, FA_EINVAL, path, 0, 0,
@@ -574,7 +591,8 @@ int fa_audit_tally_csv(fa_tally **out, const char *path, const fa_audit_options 
     }
     if (st == FA_OK && c.skipped == records) {
         st = fa_error_set(err, FA_EPARSE, path, c.first_skipped_line, 0,
-                          "every row has a missing label or prediction");
+                          "every row has a missing label or prediction (or score, with a "
+                          "threshold)");
     }
     if (st == FA_OK && c.skipped > 0) {
         log_msg(opts, "%s:%llu: warning: %llu row%s skipped: missing label or prediction (the "

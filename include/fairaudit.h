@@ -16,6 +16,7 @@
 #ifndef FAIRAUDIT_H
 #define FAIRAUDIT_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -288,7 +289,7 @@ typedef enum fa_reference_rule {
 /** Options of an audit. Initialise with FA_AUDIT_OPTIONS_INIT; strings are borrowed. */
 typedef struct fa_audit_options {
     const char *label;          /* label column (required) */
-    const char *pred;           /* prediction column (required) */
+    const char *pred;           /* prediction column, or NULL: see threshold */
     const char *score;          /* score column, or NULL */
     const char *weight;         /* weight column, or NULL */
     const char *const *groups;  /* sensitive attribute columns */
@@ -305,14 +306,21 @@ typedef struct fa_audit_options {
     int threads;                /* 0 = all cores; the result does not depend on it */
     fa_log_fn log;              /* warnings, or NULL */
     void *log_payload;
+    /* Without a prediction column: a finite threshold derives prediction = score >= threshold
+     * (Aequitas's score_val); NAN audits the labels alone (class imbalance of a training set:
+     * every metric that needs a prediction is undefined, "no prediction column"). */
+    double threshold;
 } fa_audit_options;
 
 #define FA_DEFAULT_MIN_GROUP_SIZE 30
 #define FA_DEFAULT_TAU 0.8
 
 #define FA_AUDIT_OPTIONS_INIT                                                                  \
-    {NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, 0, FA_REFERENCE_LARGEST, -1, 0.0,    \
-     FA_CSV_OPTIONS_INIT, 0, NULL, NULL}
+    {.label = NULL, .pred = NULL, .score = NULL, .weight = NULL, .groups = NULL, .n_groups = 0,   \
+     .intersect = 0, .positive = NULL, .ref_attrs = NULL, .ref_values = NULL, .n_refs = 0,       \
+     .reference_rule = FA_REFERENCE_LARGEST, .min_group_size = -1, .tau = 0.0,                   \
+     .csv = FA_CSV_OPTIONS_INIT, .threads = 0, .log = NULL, .log_payload = NULL,                 \
+     .threshold = NAN}
 
 /** Everything an audit computed: groups, metrics, disparities, summaries, gates. */
 typedef struct fa_result fa_result;

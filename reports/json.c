@@ -134,6 +134,7 @@ static void header(jb *b, cJSON *root, const fa_result *r)
     str(b, c, "score", r->score);
     str(b, c, "weight", r->weight);
     str(b, c, "positive", r->positive);
+    num(b, c, "threshold", r->threshold);
     cJSON *g = c ? arr(b, c, "groups") : NULL;
     for (size_t i = 0; g && i < r->n_group_cols; i++) {
         str(b, g, NULL, r->group_cols[i]);

@@ -86,6 +86,8 @@ struct fa_result {
     char **group_cols;
     size_t n_group_cols;
     int intersect;
+    int has_pred;     /* 0: a label-only audit (no prediction column, no threshold) */
+    double threshold; /* prediction = score >= threshold when finite */
     long min_group_size;
     double tau;
     fa_counts overall;

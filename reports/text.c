@@ -22,10 +22,26 @@ static void cell(FILE *f, double v, int width, int prec)
 }
 
 static const fa_metric KEY[] = {FA_METRIC_SELECTION_RATE, FA_METRIC_TRUE_POSITIVE_RATE,
-                                FA_METRIC_FALSE_POSITIVE_RATE,
-                                FA_METRIC_POSITIVE_PREDICTIVE_VALUE, FA_METRIC_ACCURACY};
+                                FA_METRIC_FALSE_POSITIVE_RATE, FA_METRIC_POSITIVE_PREDICTIVE_VALUE,
+                                FA_METRIC_ACCURACY};
 static const char *const KEY_HDR[] = {"sel_rate", "TPR", "FPR", "PPV", "accuracy"};
 #define N_KEY (sizeof KEY / sizeof KEY[0])
+
+/* A label-only audit (no prediction): sizes and base rates. */
+static void label_table(FILE *f, const fa_attr_result *at, int w)
+{
+    fprintf(f, "  %-*s %10s %8s %8s %9s  %s\n", w + 2, "group", "n", "share", "base_rt", "BR_ratio",
+            "flags");
+    for (size_t g = 0; g < at->n_groups; g++) {
+        const fa_group_result *gr = &at->groups[g];
+        fprintf(f, "  %s %-*.*s", gr->is_reference ? "*" : " ", w + 1, w, gr->value);
+        fprintf(f, " %10.10g", gr->metrics[FA_METRIC_COUNT]);
+        cell(f, gr->metrics[FA_METRIC_SHARE], 8, 4);
+        cell(f, gr->metrics[FA_METRIC_BASE_RATE], 8, 4);
+        cell(f, gr->ratio[FA_METRIC_BASE_RATE], 9, 4);
+        fprintf(f, "  %s\n", gr->small ? "small (excluded)" : "");
+    }
+}
 
 static void attr_table(FILE *f, const fa_result *r, const fa_attr_result *at)
 {
@@ -39,6 +55,10 @@ static void attr_table(FILE *f, const fa_result *r, const fa_attr_result *at)
     fprintf(f, "\n%s (reference: %s, %s)\n", at->name,
             at->reference >= 0 ? at->groups[at->reference].value : "none",
             at->reference_source ? at->reference_source : "-");
+    if (!r->has_pred) {
+        label_table(f, at, w);
+        return;
+    }
     fprintf(f, "  %-*s %10s", w + 2, "group", "n");
     for (size_t k = 0; k < N_KEY; k++) {
         fprintf(f, " %8s", KEY_HDR[k]);
@@ -68,26 +88,38 @@ static void attr_table(FILE *f, const fa_result *r, const fa_attr_result *at)
         }
         fprintf(f, "%s", k + 1 < sizeof SHOWN / sizeof SHOWN[0] ? "," : "\n");
     }
-    (void)r;
 }
 
 int fa_result_write_text(const fa_result *res, FILE *f, fa_error *err)
 {
-    fprintf(f, "fairaudit %s: %s, %llu rows; label %s, prediction %s%s%s\n", FA_VERSION,
+    char pred[160];
+    if (res->pred) {
+        snprintf(pred, sizeof pred, "prediction %s", res->pred);
+    } else if (res->has_pred) {
+        snprintf(pred, sizeof pred, "prediction %s >= %g", res->score, res->threshold);
+    } else {
+        snprintf(pred, sizeof pred, "no prediction (labels only)");
+    }
+    fprintf(f, "fairaudit %s: %s, %llu rows; label %s, %s%s%s\n", FA_VERSION,
             res->input_path ? res->input_path : "(input)", (unsigned long long)res->rows,
-            res->label ? res->label : "-", res->pred ? res->pred : "-",
-            res->score ? ", score " : "", res->score ? res->score : "");
-    fprintf(f, "overall: selection_rate %.4f, true_positive_rate %.4f, false_positive_rate "
-               "%.4f, accuracy %.4f\n",
-            res->overall_metrics[FA_METRIC_SELECTION_RATE],
-            res->overall_metrics[FA_METRIC_TRUE_POSITIVE_RATE],
-            res->overall_metrics[FA_METRIC_FALSE_POSITIVE_RATE],
-            res->overall_metrics[FA_METRIC_ACCURACY]);
+            res->label ? res->label : "-", pred, res->score ? ", score " : "",
+            res->score ? res->score : "");
+    if (!res->has_pred) {
+        fprintf(f, "overall: base_rate %.4f\n", res->overall_metrics[FA_METRIC_BASE_RATE]);
+    } else
+        fprintf(f,
+                "overall: selection_rate %.4f, true_positive_rate %.4f, false_positive_rate "
+                "%.4f, accuracy %.4f\n",
+                res->overall_metrics[FA_METRIC_SELECTION_RATE],
+                res->overall_metrics[FA_METRIC_TRUE_POSITIVE_RATE],
+                res->overall_metrics[FA_METRIC_FALSE_POSITIVE_RATE],
+                res->overall_metrics[FA_METRIC_ACCURACY]);
     for (size_t a = 0; a < res->n_attrs; a++) {
         attr_table(f, res, &res->attrs[a]);
     }
-    fprintf(f, "  (* reference group; '-' undefined; groups with fewer than %ld rows are "
-               "excluded from summaries)\n",
+    fprintf(f,
+            "  (* reference group; '-' undefined; groups with fewer than %ld rows are "
+            "excluded from summaries)\n",
             res->min_group_size);
     if (res->n_gates > 0) {
         fprintf(f, "\ngates:\n");

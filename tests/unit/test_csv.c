@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit/csv.h"
 #include "include/fairaudit.h"
 
 /* ------------------------------------------------------------------ fixture */
@@ -604,6 +605,59 @@ static void csv__record_of_exactly_max_line_bytes_is_accepted(void **state)
     expect_eof(f);
 }
 
+/* ------------------------------------------------------------ range readers */
+
+static void csv__range_reader_reads_only_its_bytes(void **state)
+{
+    fixture *f = *state;
+    /* BOM (3) + "a,b\n" (4): data at 7; "1,2\n" 7..11; "3,\"x\"\n" 11..17; "5,6\n" 17..21 */
+    assert_int_equal(open_str(f,
+                              "\xEF\xBB\xBF"
+                              "a,b\n1,2\n3,\"x\"\n5,6\n",
+                              NULL),
+                     FA_OK);
+    assert_int_equal(fa_csv__data_offset(f->r), 7);
+    assert_int_equal(fa_csv__saw_quote(f->r), 1); /* the first read took the whole file */
+    const uint64_t cuts[4] = {7, 11, 17, 21};
+    const char *want[3] = {"1|2", "3|x", "5|6"};
+    for (size_t i = 0; i < 3; i++) {
+        fa_csv_reader *range = NULL;
+        fa_error err;
+        assert_int_equal(fa_csv__reader_create_range(&range, f->r, cuts[i], cuts[i + 1], &err),
+                         FA_OK);
+        const fa_field *fields;
+        char buf[64];
+        assert_int_equal(fa_csv_next(range, &fields, &err), 1);
+        size_t o = 0;
+        for (size_t j = 0; j < 2; j++) {
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%.*s", j ? "|" : "",
+                                  (int)fields[j].len, fields[j].data);
+        }
+        assert_string_equal(buf, want[i]);
+        assert_int_equal(fa_csv_record_line(range), 1); /* lines count from the range start */
+        assert_int_equal(fa_csv_next(range, &fields, &err), 0);
+        assert_int_equal(fa_csv_bytes_read(range), cuts[i + 1]);
+        assert_int_equal(fa_csv__saw_quote(range), i == 1);
+        assert_int_equal(fa_csv_column_index(range, "a"), -1); /* no header of its own */
+        fa_csv_reader_free(range);
+    }
+}
+
+static void csv__range_reader_reports_faults_in_its_range(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(open_str(f, "a,b\n1,2\n3\n", NULL), FA_OK);
+    fa_csv_reader *range = NULL;
+    fa_error err;
+    assert_int_equal(fa_csv__reader_create_range(&range, f->r, 8, 10, &err), FA_OK);
+    const fa_field *fields;
+    assert_int_equal(fa_csv_next(range, &fields, &err), FA_EPARSE);
+    assert_int_equal(err.line, 1);
+    assert_int_equal(err.column, 2);
+    assert_string_equal(err.message, "expected 2 fields, got 1");
+    fa_csv_reader_free(range);
+}
+
 /* ------------------------------------------------------------------ errors */
 
 static void csv__missing_file_cannot_be_opened(void **state)
@@ -860,6 +914,8 @@ int main(void)
         TEST(csv__record_longer_than_the_buffer),
         TEST(csv__every_buffer_boundary_gives_the_same_records),
         TEST(csv__record_of_exactly_max_line_bytes_is_accepted),
+        TEST(csv__range_reader_reads_only_its_bytes),
+        TEST(csv__range_reader_reports_faults_in_its_range),
         TEST(csv__missing_file_cannot_be_opened),
         TEST(csv__directory_cannot_be_read),
         TEST(csv__error_record_may_be_null),
