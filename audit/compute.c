@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/evidence.h"
 #include "audit/gate.h"
 #include "audit/policy.h"
 #include "common/alloc.h"
@@ -290,6 +291,8 @@ int fa_result_compute(fa_result **out, const fa_tally *tally, const fa_audit_opt
     res->tau = opts->tau > 0.0 ? opts->tau : (policy && policy->tau > 0.0) ? policy->tau
                                                                            : FA_DEFAULT_TAU;
     res->inconclusive = policy ? policy->inconclusive : FA_INCONCLUSIVE_KEEP;
+    res->confidence_level = (policy && policy->confidence_level > 0.0) ? policy->confidence_level
+                                                                         : FA_DEFAULT_CONFIDENCE;
     res->overall = *fa_tally_overall(tally);
     res->rows = res->overall.rows;
     fill_metrics(res->overall_metrics, res->overall_reasons, &res->overall, &res->overall, res);
@@ -305,6 +308,9 @@ int fa_result_compute(fa_result **out, const fa_tally *tally, const fa_audit_opt
     }
     if (st == FA_OK) {
         st = check_reference_attrs(res, opts, policy, err);
+    }
+    if (st == FA_OK) {
+        st = fa_evidence__compute(res, err);
     }
     if (st == FA_OK && policy) {
         for (size_t i = 0; i < policy->n_warnings && st == FA_OK; i++) {

@@ -149,6 +149,77 @@ static void finish(fa_gate_result *gr, double value, double viol, size_t n_out,
     }
 }
 
+/* The tested rate behind a metric (FA_TEST_*), or -1 when none is tested. */
+static int tested_rate(int rate)
+{
+    switch (rate) {
+    case FA_METRIC_SELECTION_RATE:
+        return FA_TEST_SELECTION;
+    case FA_METRIC_TRUE_POSITIVE_RATE:
+    case FA_METRIC_FALSE_NEGATIVE_RATE:
+        return FA_TEST_TPR;
+    case FA_METRIC_FALSE_POSITIVE_RATE:
+    case FA_METRIC_TRUE_NEGATIVE_RATE:
+        return FA_TEST_FPR;
+    default:
+        return -1;
+    }
+}
+
+/*
+ * The Holm-adjusted p-value of the evidence behind a gate's value: the worst group's test
+ * against the reference, or the chi-square test of independence for a between-groups or
+ * to-overall value (for equalized odds, the smaller of the TPR and FPR tests). NAN when the
+ * metric has no test.
+ */
+static double gate_p_value(const fa_gate_spec *g, const fa_attr_result *at, long worst)
+{
+    if (g->summary >= 0) {
+        fa_metric ms[2];
+        int n = summary_rates(g->summary, ms);
+        double p = NAN;
+        for (int k = 0; k < n; k++) {
+            int t = tested_rate(ms[k]);
+            double q = t < 0 ? NAN : at->chisq_adjusted[t];
+            if (isnan(q)) {
+                return NAN;
+            }
+            p = isnan(p) || q < p ? q : p;
+        }
+        return p;
+    }
+    int t = tested_rate(g->rate);
+    if (t < 0) {
+        return NAN;
+    }
+    if (g->against == FA_AGAINST_REFERENCE) {
+        return worst >= 0 ? at->groups[worst].p_adjusted[t] : NAN;
+    }
+    return at->chisq_adjusted[t];
+}
+
+/* With significant_only, a breach that the data do not show to be significant passes. */
+static void apply_significance(fa_gate_result *gr, const fa_attr_result *at, long worst,
+                               double alpha, char *reason, size_t rsize)
+{
+    if (!gr->spec->significant_only || gr->verdict != FA_VERDICT_FAILED) {
+        return;
+    }
+    double p = gate_p_value(gr->spec, at, worst);
+    if (isnan(p)) {
+        gr->verdict = FA_VERDICT_INCONCLUSIVE;
+        snprintf(reason + strlen(reason), rsize - strlen(reason),
+                 "; significant_only: no test covers this metric");
+    } else if (p >= alpha) {
+        gr->verdict = FA_VERDICT_PASSED;
+        snprintf(reason + strlen(reason), rsize - strlen(reason),
+                 ", but not significantly (Holm-adjusted p = %.3g >= %.3g)", p, alpha);
+    } else {
+        snprintf(reason + strlen(reason), rsize - strlen(reason),
+                 " (significant: Holm-adjusted p = %.3g)", p);
+    }
+}
+
 /* Evaluates one gate on one attribute into gr (spec and attribute already set). */
 static int evaluate_one(fa_gate_result *gr, const fa_attr_result *at, const fa_result *res)
 {
@@ -163,6 +234,7 @@ static int evaluate_one(fa_gate_result *gr, const fa_attr_result *at, const fa_r
     }
     size_t n_out = left_out(at, ms, n_ms, res->min_group_size, out_list, sizeof out_list);
     double value = NAN, viol = 0.0;
+    long worst_group = -1;
     const char *undefined_why = NULL;
     char why[1200];
     if (g->summary >= 0 || g->against != FA_AGAINST_REFERENCE) {
@@ -221,6 +293,7 @@ static int evaluate_one(fa_gate_result *gr, const fa_attr_result *at, const fa_r
                      ref->value, n_out ? ": left out: " : "", n_out ? out_list : "");
             undefined_why = why;
         }
+        worst_group = worst;
         if (worst >= 0) {
             value = worst_v;
             viol = worst_viol;
@@ -230,6 +303,7 @@ static int evaluate_one(fa_gate_result *gr, const fa_attr_result *at, const fa_r
         }
     }
     finish(gr, value, viol, n_out, out_list, undefined_why, reason, sizeof reason);
+    apply_significance(gr, at, worst_group, 1.0 - res->confidence_level, reason, sizeof reason);
     return set_str(&gr->reason, reason[0] ? reason : NULL);
 }
 

@@ -155,9 +155,10 @@ static int parse_reference(ctx *c, const cJSON *v)
     return FA_OK;
 }
 
-static const char *const GATE_KEYS[] = {"name", "metric", "disparity", "against", "attribute",
-                                        "min", "max", "use", "severity", "description",
-                                        "comment", NULL};
+static const char *const GATE_KEYS[] = {"name",     "metric",      "disparity", "against",
+                                        "attribute", "min",        "max",       "use",
+                                        "severity", "description", "comment",
+                                        "significant_only", NULL};
 
 static int parse_enum(ctx *c, const cJSON *v, const char *path, const char *const names[],
                       const char *expected, int *out)
@@ -303,6 +304,13 @@ static int parse_gate(ctx *c, fa_gate_spec *g, const cJSON *obj, size_t i)
             return st;
         }
         g->use = (fa_gate_use)u;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "significant_only")) != NULL) {
+        snprintf(jp, sizeof jp, "%s.significant_only", path);
+        if (!cJSON_IsBool(v)) {
+            return bad(c, jp, "true or false", v);
+        }
+        g->significant_only = cJSON_IsTrue(v);
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "severity")) != NULL) {
         static const char *const SEV[] = {"error", "warning", NULL};

@@ -144,6 +144,7 @@ static void header(jb *b, cJSON *root, const fa_result *r)
     }
     cJSON *o = obj(b, root, "options");
     num(b, o, "min_group_size", (double)r->min_group_size);
+    num(b, o, "confidence_level", r->confidence_level);
     num(b, o, "tau", r->tau);
 }
 
@@ -284,6 +285,100 @@ static void summaries(jb *b, cJSON *root, const fa_result *r)
     }
 }
 
+static const char *const TESTED[FA_N_TESTED] = {"selection_rate", "true_positive_rate",
+                                                 "false_positive_rate"};
+
+static void measure(jb *b, cJSON *o, cJSON **undef, const char *key, const fa_measure *m)
+{
+    num(b, o, key, m->value);
+    if (m->reason) {
+        if (*undef == NULL && (*undef = obj(b, o, "undefined")) == NULL) {
+            return;
+        }
+        str(b, *undef, key, m->reason);
+    }
+}
+
+/* Two-proportion tests against the reference, and independence tests, per attribute. */
+static void tests(jb *b, cJSON *root, const fa_result *r)
+{
+    cJSON *ta = arr(b, root, "tests");
+    for (size_t a = 0; ta && a < r->n_attrs; a++) {
+        const fa_attr_result *at = &r->attrs[a];
+        for (int k = 0; k < FA_N_TESTED; k++) {
+            const fa_chisq_test *c = &at->chisq[k];
+            cJSON *o = obj(b, ta, NULL);
+            str(b, o, "attribute", at->name);
+            str(b, o, "metric", TESTED[k]);
+            str(b, o, "test", "chi_square_independence");
+            num(b, o, "statistic", c->statistic);
+            num(b, o, "dof", (double)c->dof);
+            num(b, o, "cramers_v", c->cramers_v);
+            num(b, o, "p_value", c->p_value);
+            num(b, o, "p_adjusted", at->chisq_adjusted[k]);
+            if (c->reason) {
+                str(b, o, "reason", c->reason);
+            }
+            for (size_t g = 0; g < at->n_groups; g++) {
+                const fa_group_result *gr = &at->groups[g];
+                if (gr->is_reference) {
+                    continue;
+                }
+                const fa_prop_test *t = &gr->test[k];
+                cJSON *e = obj(b, ta, NULL);
+                str(b, e, "attribute", at->name);
+                str(b, e, "metric", TESTED[k]);
+                str(b, e, "test", fa_stattest_method_name(t->method));
+                str(b, e, "group", gr->value);
+                str(b, e, "reference", at->groups[at->reference].value);
+                num(b, e, "statistic", t->statistic);
+                num(b, e, "p_value", t->p_value);
+                num(b, e, "p_adjusted", gr->p_adjusted[k]);
+                if (t->reason) {
+                    str(b, e, "reason", t->reason);
+                }
+            }
+        }
+    }
+}
+
+/* Label distributions: overall per attribute, and per group against the reference. */
+static void imbalance(jb *b, cJSON *root, const fa_result *r)
+{
+    cJSON *im = obj(b, root, "imbalance");
+    for (size_t a = 0; im && a < r->n_attrs; a++) {
+        const fa_attr_result *at = &r->attrs[a];
+        const fa_imbalance *x = &at->imbalance;
+        cJSON *o = obj(b, im, at->name), *u = NULL;
+        if (o == NULL) {
+            return;
+        }
+        num(b, o, "positives", x->positives);
+        num(b, o, "negatives", x->negatives);
+        measure(b, o, &u, "positive_share", &x->positive_share);
+        measure(b, o, &u, "imbalance_ratio", &x->imbalance_ratio);
+        measure(b, o, &u, "minority_share", &x->minority_share);
+        cJSON *c = obj(b, o, "label_group_chi_square");
+        num(b, c, "statistic", x->chisq.statistic);
+        num(b, c, "dof", (double)x->chisq.dof);
+        num(b, c, "p_value", x->chisq.p_value);
+        num(b, c, "cramers_v", x->chisq.cramers_v);
+        cJSON *gs = obj(b, o, "groups");
+        for (size_t g = 0; gs && g < at->n_groups; g++) {
+            const fa_imbalance_group *ig = &at->groups[g].imbalance;
+            cJSON *e = obj(b, gs, at->groups[g].value), *ue = NULL;
+            if (e == NULL) {
+                return;
+            }
+            num(b, e, "size", ig->size);
+            measure(b, e, &ue, "share", &ig->share);
+            measure(b, e, &ue, "base_rate", &ig->base_rate);
+            measure(b, e, &ue, "class_imbalance", &ig->class_imbalance);
+            measure(b, e, &ue, "kl_divergence", &ig->kl_divergence);
+        }
+    }
+}
+
 static const char *verdict_name(fa_verdict v)
 {
     return v == FA_VERDICT_PASSED ? "passed" : v == FA_VERDICT_FAILED ? "failed" : "inconclusive";
@@ -353,6 +448,8 @@ int fa_result_to_json_string(char **out, const fa_result *res, fa_error *err)
     groups(&b, root, res);
     disparities(&b, root, res);
     summaries(&b, root, res);
+    tests(&b, root, res);
+    imbalance(&b, root, res);
     gates(&b, root, res);
     char *text = b.oom ? NULL : cJSON_Print(root);
     cJSON_Delete(root);

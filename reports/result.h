@@ -11,7 +11,13 @@
 
 #include "include/fairaudit.h"
 #include "metrics/disparity.h"
+#include "metrics/imbalance.h"
+#include "metrics/stattest.h"
 #include "metrics/summary.h"
+
+/* The rates tested group against reference, and between all groups (METRICS.md "Tests"):
+ * selection rate (PP of n), true positive rate (TP of P), false positive rate (FP of N). */
+enum { FA_TEST_SELECTION = 0, FA_TEST_TPR = 1, FA_TEST_FPR = 2, FA_N_TESTED = 3 };
 
 /* One group of one attribute. */
 typedef struct fa_group_result {
@@ -23,6 +29,9 @@ typedef struct fa_group_result {
     double ratio[FA_METRIC_COUNT_ALL];        /* m(g) / m(reference) */
     int small;                                /* rows < min_group_size */
     int is_reference;
+    fa_prop_test test[FA_N_TESTED];           /* against the reference (not for it) */
+    double p_adjusted[FA_N_TESTED];           /* Holm, across every test of the audit */
+    fa_imbalance_group imbalance;
 } fa_group_result;
 
 /* One sensitive attribute (or the intersection). */
@@ -36,6 +45,9 @@ typedef struct fa_attr_result {
     fa_disparity disp[FA_METRIC_COUNT_ALL];
     double summary[FA_SUMMARY_SLOTS]; /* between groups, then to overall */
     fa_counts rest; /* every group but the reference, pooled (AIF360 "vs rest") */
+    fa_chisq_test chisq[FA_N_TESTED]; /* prediction x group: all rows, positives, negatives */
+    double chisq_adjusted[FA_N_TESTED];
+    fa_imbalance imbalance;           /* label x group */
 } fa_attr_result;
 
 typedef enum fa_gate_against {
@@ -59,6 +71,7 @@ typedef struct fa_gate_spec {
     double min, max;
     fa_gate_use use;
     int warning;        /* severity "warning": reported, never fails the audit */
+    int significant_only; /* fail only when the violation is statistically significant */
 } fa_gate_spec;
 
 /* The outcome of one gate on one attribute. */
@@ -88,6 +101,7 @@ struct fa_result {
     int intersect;
     int has_pred;     /* 0: a label-only audit (no prediction column, no threshold) */
     double threshold; /* prediction = score >= threshold when finite */
+    double confidence_level; /* of intervals; significance level of tests = 1 - it */
     long min_group_size;
     double tau;
     fa_counts overall;

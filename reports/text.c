@@ -140,7 +140,7 @@ int fa_result_write_text(const fa_result *res, FILE *f, fa_error *err)
                 fprintf(f, " max %g", g->spec->max);
             }
             fprintf(f, "\n");
-            if (g->reason && g->verdict != FA_VERDICT_PASSED) {
+            if (g->reason) {
                 fprintf(f, "               %s\n", g->reason);
             }
         }
