@@ -293,6 +293,7 @@ int fa_result_compute(fa_result **out, const fa_tally *tally, const fa_audit_opt
     res->inconclusive = policy ? policy->inconclusive : FA_INCONCLUSIVE_KEEP;
     res->confidence_level = (policy && policy->confidence_level > 0.0) ? policy->confidence_level
                                                                          : FA_DEFAULT_CONFIDENCE;
+    res->gei_alpha = (policy && policy->has_gei_alpha) ? policy->gei_alpha : FA_DEFAULT_GEI_ALPHA;
     res->overall = *fa_tally_overall(tally);
     res->rows = res->overall.rows;
     fill_metrics(res->overall_metrics, res->overall_reasons, &res->overall, &res->overall, res);

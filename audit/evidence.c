@@ -13,6 +13,7 @@
 #include "audit/evidence.h"
 #include "common/alloc.h"
 #include "common/error.h"
+#include "metrics/individual.h"
 
 /* x successes of n trials of tested rate k in counts c. */
 static void trial(const fa_counts *c, int k, double *x, double *n)
@@ -157,9 +158,50 @@ static int adjust_all(fa_result *res, fa_error *err)
     return st;
 }
 
+/* Individual fairness: the benefit b = pred - label + 1 is a function of the confusion cell,
+ * so every index follows from counts (metrics/individual.c). */
+static int individual(fa_result *res, fa_error *err)
+{
+    const char *np = "no prediction column";
+    if (!res->has_pred) {
+        res->gei = res->theil = res->cv = NAN;
+        res->gei_why = res->theil_why = res->cv_why = np;
+    } else {
+        res->gei = fa_individual_gei(&res->overall, res->gei_alpha, &res->gei_why);
+        res->theil = fa_individual_theil_index(&res->overall, &res->theil_why);
+        res->cv = fa_individual_coefficient_of_variation(&res->overall, &res->cv_why);
+    }
+    for (size_t a = 0; a < res->n_attrs; a++) {
+        fa_attr_result *at = &res->attrs[a];
+        fa_counts *c = fa_alloc_array(at->n_groups, sizeof *c);
+        if (c == NULL) {
+            return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        for (size_t g = 0; g < at->n_groups; g++) {
+            c[g] = at->groups[g].counts;
+        }
+        if (!res->has_pred) {
+            at->gei_between = at->gei_within = at->theil_between = at->theil_within = NAN;
+            at->gei_between_why = at->gei_within_why = np;
+            at->theil_between_why = at->theil_within_why = np;
+        } else {
+            at->gei_between = fa_individual_between_group_gei(c, at->n_groups, res->gei_alpha,
+                                                              &at->gei_between_why);
+            at->gei_within = fa_individual_within_group_gei(c, at->n_groups, res->gei_alpha,
+                                                            &at->gei_within_why);
+            at->theil_between =
+                fa_individual_between_group_gei(c, at->n_groups, 1.0, &at->theil_between_why);
+            at->theil_within =
+                fa_individual_within_group_gei(c, at->n_groups, 1.0, &at->theil_within_why);
+        }
+        free(c);
+    }
+    return FA_OK;
+}
+
 int fa_evidence__compute(fa_result *res, fa_error *err)
 {
-    int st = FA_OK;
+    int st = individual(res, err);
     for (size_t a = 0; a < res->n_attrs && st == FA_OK; a++) {
         st = res->has_pred ? attr_tests(&res->attrs[a], err) : no_tests(&res->attrs[a]);
         if (st == FA_OK) {

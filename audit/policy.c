@@ -323,6 +323,7 @@ static int parse_gate(ctx *c, fa_gate_spec *g, const cJSON *obj, size_t i)
 }
 
 static const char *const TOP_KEYS[] = {"reference", "min_group_size", "tau", "inconclusive",
+                                       "generalized_entropy_alpha",
                                        "confidence_level", "gates", "title", "name",
                                        "description", "comment", "$schema", NULL};
 
@@ -362,6 +363,12 @@ static int parse_top(ctx *c, const cJSON *root)
             return bad(c, "confidence_level", "a number in (0, 1)", v);
         }
         c->p->confidence_level = v->valuedouble;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "generalized_entropy_alpha")) != NULL) {
+        if ((st = get_number(c, v, "generalized_entropy_alpha", &c->p->gei_alpha)) != FA_OK) {
+            return st;
+        }
+        c->p->has_gei_alpha = 1;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "inconclusive")) != NULL) {
         static const char *const INC[] = {"inconclusive", "pass", "fail", NULL};

@@ -13,6 +13,8 @@ struct fa_policy {
     long min_group_size; /* -1 when the policy does not say */
     double tau;          /* 0 when the policy does not say */
     double confidence_level;
+    int has_gei_alpha;
+    double gei_alpha;    /* generalized_entropy_alpha */
     fa_inconclusive_map inconclusive;
     fa_gate_spec *gates;
     size_t n_gates;

@@ -315,6 +315,7 @@ typedef struct fa_audit_options {
 #define FA_DEFAULT_MIN_GROUP_SIZE 30
 #define FA_DEFAULT_TAU 0.8
 #define FA_DEFAULT_CONFIDENCE 0.95
+#define FA_DEFAULT_GEI_ALPHA 2.0
 
 #define FA_AUDIT_OPTIONS_INIT                                                                  \
     {.label = NULL, .pred = NULL, .score = NULL, .weight = NULL, .groups = NULL, .n_groups = 0,   \

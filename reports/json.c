@@ -379,6 +379,39 @@ static void imbalance(jb *b, cJSON *root, const fa_result *r)
     }
 }
 
+static void value_or_why(jb *b, cJSON *o, cJSON **undef, const char *key, double v,
+                         const char *why)
+{
+    fa_measure m = {isfinite(v) ? v : NAN, why};
+    measure(b, o, undef, key, &m);
+}
+
+/* Individual fairness (benefit b = pred - label + 1) over all rows and per attribute. */
+static void individual(jb *b, cJSON *root, const fa_result *r)
+{
+    cJSON *o = obj(b, root, "individual_fairness"), *u = NULL;
+    if (o == NULL) {
+        return;
+    }
+    num(b, o, "alpha", r->gei_alpha);
+    value_or_why(b, o, &u, "generalized_entropy_index", r->gei, r->gei_why);
+    value_or_why(b, o, &u, "theil_index", r->theil, r->theil_why);
+    value_or_why(b, o, &u, "coefficient_of_variation", r->cv, r->cv_why);
+    cJSON *by = obj(b, o, "by_attribute");
+    for (size_t a = 0; by && a < r->n_attrs; a++) {
+        const fa_attr_result *at = &r->attrs[a];
+        cJSON *e = obj(b, by, at->name), *ue = NULL;
+        value_or_why(b, e, &ue, "between_group_generalized_entropy_index", at->gei_between,
+                     at->gei_between_why);
+        value_or_why(b, e, &ue, "within_group_generalized_entropy_index", at->gei_within,
+                     at->gei_within_why);
+        value_or_why(b, e, &ue, "between_group_theil_index", at->theil_between,
+                     at->theil_between_why);
+        value_or_why(b, e, &ue, "within_group_theil_index", at->theil_within,
+                     at->theil_within_why);
+    }
+}
+
 static const char *verdict_name(fa_verdict v)
 {
     return v == FA_VERDICT_PASSED ? "passed" : v == FA_VERDICT_FAILED ? "failed" : "inconclusive";
@@ -450,6 +483,7 @@ int fa_result_to_json_string(char **out, const fa_result *res, fa_error *err)
     summaries(&b, root, res);
     tests(&b, root, res);
     imbalance(&b, root, res);
+    individual(&b, root, res);
     gates(&b, root, res);
     char *text = b.oom ? NULL : cJSON_Print(root);
     cJSON_Delete(root);

@@ -48,6 +48,9 @@ typedef struct fa_attr_result {
     fa_chisq_test chisq[FA_N_TESTED]; /* prediction x group: all rows, positives, negatives */
     double chisq_adjusted[FA_N_TESTED];
     fa_imbalance imbalance;           /* label x group */
+    /* individual fairness decomposed over this attribute's groups (alpha and 1 = Theil) */
+    double gei_between, gei_within, theil_between, theil_within;
+    const char *gei_between_why, *gei_within_why, *theil_between_why, *theil_within_why;
 } fa_attr_result;
 
 typedef enum fa_gate_against {
@@ -102,6 +105,9 @@ struct fa_result {
     int has_pred;     /* 0: a label-only audit (no prediction column, no threshold) */
     double threshold; /* prediction = score >= threshold when finite */
     double confidence_level; /* of intervals; significance level of tests = 1 - it */
+    double gei_alpha;        /* alpha of the generalized entropy index */
+    double gei, theil, cv;   /* over all rows (METRICS.md "Individual fairness") */
+    const char *gei_why, *theil_why, *cv_why;
     long min_group_size;
     double tau;
     fa_counts overall;
