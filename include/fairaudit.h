@@ -526,7 +526,7 @@ typedef struct fa_model fa_model;
 
 /**
  * Loads a model file, recognising its format from its content: XGBoost's JSON
- * (Booster.save_model), or fairaudit's linear-model JSON (README, "Models"). Errors name the
+ * (Booster.save_model), or fairaudit's linear-model JSON (docs/models.md). Errors name the
  * file and the JSON path. Caller frees with fa_model_free.
  */
 int fa_model_load(fa_model **out, const char *path, fa_error *err);
@@ -534,7 +534,7 @@ int fa_model_load(fa_model **out, const char *path, fa_error *err);
 /**
  * A model answered by an external command (no shell): argv[0] is run once and fed CSV
  * batches (a header with the feature names, then rows) on stdin, answering one number per
- * row on stdout (README, "External models"). `n_features` names `feature_names`; the child
+ * row on stdout (docs/models.md). `n_features` names `feature_names`; the child
  * is killed after `timeout_ms` without an answer. Caller frees with fa_model_free.
  */
 int fa_model_create_external(fa_model **out, const char *const argv[],
@@ -566,7 +566,8 @@ int fa_model_predict(const fa_model *m, double out[], const double x[], size_t n
 /**
  * Maps the columns of a data matrix to the model's features by name: col_of[j] receives the
  * matrix column of model feature j. A feature missing from the matrix is an FA_EINVAL error
- * listing every missing feature.
+ * listing every missing feature. A model file without feature names (XGBoost's f0..fN-1) is
+ * matched by position when the column counts agree (as XGBoost itself does), else an error.
  */
 int fa_model_match_columns(size_t col_of[], const fa_model *m, const char *const names[],
                            size_t n_cols, fa_error *err);
