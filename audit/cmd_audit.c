@@ -53,6 +53,12 @@ static void usage(FILE *f)
           "  --min-group-size N     groups with fewer rows are flagged and left out of\n"
           "                         summaries and gates (default: the policy's, else 30)\n"
           "  --tau X                Aequitas's tau for the within_tau flag (default 0.8)\n"
+          "Uncertainty:\n"
+          "  --confidence X         confidence level of every interval (default: the\n"
+          "                         policy's confidence_level, else 0.95); tests are\n"
+          "                         significant below 1 - X (Holm-adjusted)\n"
+          "  --ci METHOD            per-group rate intervals: wilson (default) or\n"
+          "                         clopper-pearson\n"
           "Policy and output:\n"
           "  --policy POLICY.json   gates to evaluate (see README, 'fairaudit policy init')\n"
           "  --json OUT.json        write the full result as JSON (atomically)\n"
@@ -118,7 +124,7 @@ static int add_reference(audit_args *a, const char *spec)
 enum {
     OPT_LABEL = 256, OPT_PRED, OPT_SCORE, OPT_GROUP, OPT_WEIGHT, OPT_POSITIVE, OPT_DELIM,
     OPT_INTERSECT, OPT_REFERENCE, OPT_REFRULE, OPT_MINSIZE, OPT_TAU, OPT_POLICY, OPT_JSON,
-    OPT_QUIET, OPT_THREADS, OPT_THRESHOLD, OPT_HELP
+    OPT_QUIET, OPT_THREADS, OPT_THRESHOLD, OPT_CONFIDENCE, OPT_CI, OPT_HELP
 };
 
 static const struct option LONG_OPTS[] = {
@@ -139,6 +145,8 @@ static const struct option LONG_OPTS[] = {
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"threshold", required_argument, NULL, OPT_THRESHOLD},
+    {"confidence", required_argument, NULL, OPT_CONFIDENCE},
+    {"ci", required_argument, NULL, OPT_CI},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -210,6 +218,27 @@ static int parse_option(audit_args *a, int c, const char *arg)
         a->o.threshold = v;
         break;
     }
+    case OPT_CONFIDENCE: {
+        char *end;
+        errno = 0;
+        double v = strtod(arg, &end);
+        if (*arg == '\0' || *end != '\0' || errno == ERANGE || !(v > 0.0 && v < 1.0)) {
+            return fa_cli_usage_error("--confidence: expected a number in (0, 1), got '%s'",
+                                      arg);
+        }
+        a->o.confidence_level = v;
+        break;
+    }
+    case OPT_CI:
+        if (strcmp(arg, "wilson") == 0) {
+            a->o.ci_method = FA_CI_WILSON;
+        } else if (strcmp(arg, "clopper-pearson") == 0) {
+            a->o.ci_method = FA_CI_CLOPPER_PEARSON;
+        } else {
+            return fa_cli_usage_error("--ci: expected 'wilson' or 'clopper-pearson', got '%s'",
+                                      arg);
+        }
+        break;
     case OPT_HELP:
         usage(stdout);
         return 0;

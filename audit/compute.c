@@ -17,6 +17,7 @@
 #include "audit/policy.h"
 #include "common/alloc.h"
 #include "common/error.h"
+#include "metrics/interval.h"
 #include "metrics/rates.h"
 #include "metrics/summary.h"
 #include "reports/result.h"
@@ -34,17 +35,29 @@ static int label_only_metric(int m)
            m == FA_METRIC_MEAN_SCORE;
 }
 
-static void fill_metrics(double out[], const char *reasons[], const fa_counts *c,
-                         const fa_counts *all, const fa_result *res)
+static void fill_metrics(double out[], const char *reasons[], fa_interval ci[],
+                         const fa_counts *c, const fa_counts *all, const fa_result *res)
 {
+    fa_interval_method im = res->ci_method == FA_CI_CLOPPER_PEARSON
+                                ? FA_INTERVAL_CLOPPER_PEARSON
+                                : FA_INTERVAL_WILSON;
     for (int m = 0; m < FA_METRIC_COUNT_ALL; m++) {
         out[m] = fa_metric_value((fa_metric)m, c, all, &reasons[m]);
+        double x, n;
+        if (fa_interval_rate_parts(&x, &n, (fa_metric)m, c, all) != 1 ||
+            fa_interval_rate(&ci[m], (fa_metric)m, c, all, res->confidence_level, im) != FA_OK) {
+            ci[m].lo = ci[m].hi = NAN;
+        }
         if (m == FA_METRIC_MEAN_SCORE && res->score == NULL) {
             out[m] = NAN;
             reasons[m] = "no score column";
         }
+        if (isnan(out[m])) {
+            ci[m].lo = ci[m].hi = NAN;
+        }
         if (!res->has_pred && !label_only_metric(m)) {
             out[m] = NAN;
+            ci[m].lo = ci[m].hi = NAN;
             reasons[m] = "no prediction column";
         }
     }
@@ -192,7 +205,7 @@ static int build_attr(fa_result *res, size_t a, const fa_tally *t, const fa_audi
         }
         gr->counts = *fa_tally_group_counts(t, a, g);
         gr->small = gr->counts.rows < (uint64_t)res->min_group_size;
-        fill_metrics(gr->metrics, gr->reasons, &gr->counts, &res->overall, res);
+        fill_metrics(gr->metrics, gr->reasons, gr->ci, &gr->counts, &res->overall, res);
     }
     qsort(at->groups, at->n_groups, sizeof *at->groups, cmp_group);
     int st = choose_reference(at, o, p, res->input_path, err);
@@ -280,6 +293,12 @@ int fa_result_compute(fa_result **out, const fa_tally *tally, const fa_audit_opt
                       const fa_policy *policy, const char *input_path, fa_error *err)
 {
     *out = NULL;
+    if (opts->confidence_level != 0.0 && !(opts->confidence_level > 0.0 &&
+                                            opts->confidence_level < 1.0)) {
+        return fa_error_set(err, FA_EINVAL, NULL, 0, 0,
+                            "confidence level: expected a number in (0, 1), got %g",
+                            opts->confidence_level);
+    }
     fa_result *res = calloc(1, sizeof *res);
     if (res == NULL || copy_columns(res, opts, input_path) != FA_OK) {
         fa_result_free(res);
@@ -291,12 +310,16 @@ int fa_result_compute(fa_result **out, const fa_tally *tally, const fa_audit_opt
     res->tau = opts->tau > 0.0 ? opts->tau : (policy && policy->tau > 0.0) ? policy->tau
                                                                            : FA_DEFAULT_TAU;
     res->inconclusive = policy ? policy->inconclusive : FA_INCONCLUSIVE_KEEP;
-    res->confidence_level = (policy && policy->confidence_level > 0.0) ? policy->confidence_level
-                                                                         : FA_DEFAULT_CONFIDENCE;
+    res->confidence_level = opts->confidence_level > 0.0 ? opts->confidence_level
+                            : (policy && policy->confidence_level > 0.0)
+                                ? policy->confidence_level
+                                : FA_DEFAULT_CONFIDENCE;
+    res->ci_method = opts->ci_method;
     res->gei_alpha = (policy && policy->has_gei_alpha) ? policy->gei_alpha : FA_DEFAULT_GEI_ALPHA;
     res->overall = *fa_tally_overall(tally);
     res->rows = res->overall.rows;
-    fill_metrics(res->overall_metrics, res->overall_reasons, &res->overall, &res->overall, res);
+    fill_metrics(res->overall_metrics, res->overall_reasons, res->overall_ci, &res->overall,
+                 &res->overall, res);
     res->n_attrs = fa_tally_n_attrs(tally);
     res->attrs = fa_calloc_array(res->n_attrs, sizeof *res->attrs);
     if (res->attrs == NULL) {

@@ -286,6 +286,18 @@ typedef enum fa_reference_rule {
     FA_REFERENCE_MIN_METRIC = 1 /* the group with the lowest selection rate */
 } fa_reference_rule;
 
+/** How per-group rates get their confidence intervals. */
+typedef enum fa_ci_method {
+    FA_CI_WILSON = 0,         /* Wilson score interval (default) */
+    FA_CI_CLOPPER_PEARSON = 1 /* exact (beta quantiles) */
+} fa_ci_method;
+
+/** How bootstrap intervals are formed from the replicates. */
+typedef enum fa_boot_method {
+    FA_BOOT_PERCENTILE = 0, /* quantiles of the replicates (default) */
+    FA_BOOT_BCA = 1         /* bias-corrected and accelerated */
+} fa_boot_method;
+
 /** Options of an audit. Initialise with FA_AUDIT_OPTIONS_INIT; strings are borrowed. */
 typedef struct fa_audit_options {
     const char *label;          /* label column (required) */
@@ -310,6 +322,11 @@ typedef struct fa_audit_options {
      * (Aequitas's score_val); NAN audits the labels alone (class imbalance of a training set:
      * every metric that needs a prediction is undefined, "no prediction column"). */
     double threshold;
+    double confidence_level;    /* of every interval; <= 0: the policy's, else 0.95 */
+    fa_ci_method ci_method;     /* per-group rate intervals */
+    size_t bootstrap;           /* replicates of the count bootstrap; 0: none */
+    uint64_t seed;              /* of the bootstrap: same seed, same bytes */
+    fa_boot_method boot_method;
 } fa_audit_options;
 
 #define FA_DEFAULT_MIN_GROUP_SIZE 30
@@ -322,7 +339,8 @@ typedef struct fa_audit_options {
      .intersect = 0, .positive = NULL, .ref_attrs = NULL, .ref_values = NULL, .n_refs = 0,       \
      .reference_rule = FA_REFERENCE_LARGEST, .min_group_size = -1, .tau = 0.0,                   \
      .csv = FA_CSV_OPTIONS_INIT, .threads = 0, .log = NULL, .log_payload = NULL,                 \
-     .threshold = NAN}
+     .threshold = NAN, .confidence_level = 0.0, .ci_method = FA_CI_WILSON, .bootstrap = 0,    \
+     .seed = 0, .boot_method = FA_BOOT_PERCENTILE}
 
 /** Everything an audit computed: groups, metrics, disparities, summaries, gates. */
 typedef struct fa_result fa_result;
@@ -390,6 +408,14 @@ double fa_result_group_metric(const fa_result *res, size_t a, size_t g, fa_metri
 
 /** Counts of all rows (borrowed). */
 const fa_counts *fa_result_overall_counts(const fa_result *res);
+
+/**
+ * Confidence interval of rate m of group g of attribute a (Wilson or Clopper-Pearson, at the
+ * audit's confidence level). Returns 1 and sets lo, hi; 0 (NAN bounds) when m is not a
+ * proportion or is undefined for the group.
+ */
+int fa_result_group_ci(const fa_result *res, size_t a, size_t g, fa_metric m, double *lo,
+                       double *hi);
 
 /** Metric m over all rows: NAN when undefined. */
 double fa_result_overall_metric(const fa_result *res, fa_metric m, const char **reason);
@@ -571,6 +597,132 @@ int fa_model_predict(const fa_model *m, double out[], const double x[], size_t n
  */
 int fa_model_match_columns(size_t col_of[], const fa_model *m, const char *const names[],
                            size_t n_cols, fa_error *err);
+
+/* --- permutation importance --- */
+
+/*
+ * Permutation importance (Breiman 2001; scikit-learn's permutation_importance): how much a
+ * score changes when one feature's values, or a named group of features moved together, are
+ * shuffled across rows. Shuffling breaks the feature's link with the label and the other
+ * features and keeps its distribution. Per repeat, importance = score(original) -
+ * score(permuted); the result holds every repeat, their mean and their standard deviation
+ * (ddof 0, numpy's std, as scikit-learn reports it).
+ *
+ * The model is queried for probabilities (FA_OUTPUT_PROBABILITY); a prediction is
+ * probability > threshold. Scorings, by name:
+ *   "accuracy", "balanced_accuracy"  of the predictions (fa_counts; higher is better)
+ *   "roc_auc"                        of the probabilities, rank-based, ties counted half
+ *   "log_loss", "brier"              losses (log loss with probabilities clipped to
+ *                                    [1e-15, 1 - 1e-15], scikit-learn's eps before 1.2, as
+ *                                    the audit's score metrics do). The baseline
+ *                                    is the loss itself and importance = loss(permuted) -
+ *                                    loss(original): scikit-learn's sign for neg_log_loss and
+ *                                    neg_brier_score, so a positive importance means the
+ *                                    feature lowers the loss, as for the other scores.
+ *   a named summary of an attribute, as fa_result_summary names it
+ *   ("demographic_parity_difference", "demographic_parity_ratio",
+ *   "equalized_odds_difference", "equal_opportunity_difference", ... and "_to_overall"):
+ *   computed over the groups of the row codes `group` from each group's fa_counts of the
+ *   predictions. importance = summary(original) - summary(permuted). For a difference
+ *   (0 = parity), a positive importance means that shuffling the feature shrinks the gap:
+ *   that much of the disparity flows through the feature, and a negative one means the
+ *   feature narrows the gap. For a ratio (1 = parity) the sign is the other way round: a
+ *   negative importance means the feature carries disparity.
+ * An undefined score (roc_auc with one class, a summary over fewer than two defined groups,
+ * ...) is NAN, and so is every mean that involves it; it is data, not an error.
+ */
+
+/** Options of fa_permutation_importance. Initialise with FA_PERMUTATION_OPTIONS_INIT. */
+typedef struct fa_permutation_options {
+    const char *scoring;       /* one of the names above; NULL = "accuracy" */
+    size_t repeats;            /* shuffles per feature (group), >= 1 */
+    uint64_t seed;             /* the result depends on the seed, never on the thread count */
+    double threshold;          /* prediction = probability > threshold */
+    size_t max_samples;        /* 0 = score every row; else a subsample of that many rows,
+                                  drawn without replacement from the seed, the same for every
+                                  feature and for the baseline (<= n_rows) */
+    const size_t *feature_group_members; /* feature groups: model feature indices, group after
+                                            group; NULL with n_feature_groups = 0 */
+    const size_t *feature_group_sizes;   /* number of members of each group (>= 1) */
+    const char *const *feature_group_names; /* each group's name (copied), or NULL: "group_<g>" */
+    size_t n_feature_groups;   /* 0: every feature is permuted alone */
+    size_t min_group_size;     /* fairness scorings: groups with fewer rows are left out */
+    int threads;               /* 0 = all cores; always 1 when the model is not thread-safe */
+} fa_permutation_options;
+
+#define FA_PERMUTATION_DEFAULT_REPEATS 5
+#define FA_PERMUTATION_DEFAULT_THRESHOLD 0.5
+
+#define FA_PERMUTATION_OPTIONS_INIT                                                            \
+    {NULL, FA_PERMUTATION_DEFAULT_REPEATS, 0, FA_PERMUTATION_DEFAULT_THRESHOLD, 0, NULL, NULL, \
+     NULL, 0, 0, 0}
+
+/** What a scoring needs besides the model and the matrix. */
+typedef enum fa_scoring_needs {
+    FA_SCORING_NEEDS_LABELS = 1, /* y */
+    FA_SCORING_NEEDS_GROUPS = 2  /* group codes (the fairness summaries) */
+} fa_scoring_needs;
+
+/**
+ * What scoring `name` needs: a bitwise OR of FA_SCORING_NEEDS_* (the demographic-parity
+ * summaries need groups only), or -1 when the name is unknown. NULL is "accuracy".
+ */
+int fa_permutation_scoring_needs(const char *name);
+
+/** The permutation importances of each feature or feature group, with the baseline score. */
+typedef struct fa_permutation_result fa_permutation_result;
+
+/**
+ * Permutation importance of every model feature (or of each feature group of opts), in
+ * feature (group) order. x is row-major, n_rows x fa_model_n_features(m), in the model's
+ * feature order (fa_model_match_columns, fa_table_matrix); NAN = missing. y holds n_rows
+ * labels, 0 or 1 (may be NULL when the scoring needs no labels). group holds n_rows group
+ * codes for the fairness summaries (a negative code is a missing value, a group of its own),
+ * or NULL when the scoring needs none. All of them are borrowed for the call only.
+ *
+ * Repeat r of feature (group) k shuffles rows with its own gsl_rng_mt19937 seeded from
+ * (seed, k, r): features and repeats run in parallel (OpenMP), each thread with one
+ * workspace allocated up front, and the result is bitwise the same whatever the thread count.
+ * Each evaluation predicts the whole matrix, in batches, with only the permuted columns
+ * replaced.
+ *
+ * Fails with FA_EINVAL (unknown scoring, repeats 0, a feature index out of range, max_samples
+ * above n_rows, labels or groups missing for the scoring), FA_EDOMAIN (a label not 0 or 1),
+ * FA_ENOMEM, or the model's own failure. Caller frees *out with fa_permutation_result_free.
+ */
+int fa_permutation_importance(fa_permutation_result **out, const fa_model *m, const double x[],
+                              size_t n_rows, const double y[], const int32_t group[],
+                              const fa_permutation_options *opts, fa_error *err);
+
+/** Frees a result. NULL-safe. */
+void fa_permutation_result_free(fa_permutation_result *r);
+
+/** Number of features (or feature groups) in the result. */
+size_t fa_permutation_result_n(const fa_permutation_result *r);
+
+/** Name of feature (group) k: the model's feature name or the group's name (borrowed). */
+const char *fa_permutation_result_name(const fa_permutation_result *r, size_t k);
+
+/** Mean importance of feature (group) k over the repeats; NAN when a repeat is undefined. */
+double fa_permutation_result_mean(const fa_permutation_result *r, size_t k);
+
+/** Standard deviation (ddof 0) of the importances of feature (group) k. */
+double fa_permutation_result_std(const fa_permutation_result *r, size_t k);
+
+/** The fa_permutation_result_repeats(r) importances of feature (group) k (borrowed). */
+const double *fa_permutation_result_values(const fa_permutation_result *r, size_t k);
+
+/** Repeats per feature (group). */
+size_t fa_permutation_result_repeats(const fa_permutation_result *r);
+
+/** The score of the unpermuted rows (a loss for "log_loss" and "brier"); NAN if undefined. */
+double fa_permutation_result_baseline(const fa_permutation_result *r);
+
+/** The scoring's name ("accuracy" when the options gave NULL; borrowed). */
+const char *fa_permutation_result_scoring(const fa_permutation_result *r);
+
+/** Number of rows scored: n_rows, or max_samples when it subsampled. */
+size_t fa_permutation_result_rows(const fa_permutation_result *r);
 
 #ifdef __cplusplus
 }

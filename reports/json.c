@@ -122,6 +122,40 @@ static void metrics(jb *b, cJSON *parent, const double m[], const char *const re
     }
 }
 
+static void pair(jb *b, cJSON *parent, const char *key, double lo, double hi)
+{
+    if (parent == NULL) {
+        return;
+    }
+    cJSON *a = cJSON_CreateArray();
+    if (a == NULL || !cJSON_AddItemToObject(parent, key, a)) {
+        cJSON_Delete(a);
+        b->oom = 1;
+        return;
+    }
+    char text[40];
+    for (int k = 0; k < 2; k++) {
+        double v = k ? hi : lo;
+        fa_format_double(text, sizeof text, v);
+        cJSON *n = isfinite(v) ? cJSON_CreateRaw(text) : cJSON_CreateNull();
+        if (n == NULL || !cJSON_AddItemToArray(a, n)) {
+            cJSON_Delete(n);
+            b->oom = 1;
+        }
+    }
+}
+
+/* Intervals of the rates that are proportions: "ci": {"selection_rate": [lo, hi], ...}. */
+static void intervals(jb *b, cJSON *parent, const fa_interval ci[])
+{
+    cJSON *o = obj(b, parent, "ci");
+    for (int k = 0; o && k < FA_METRIC_COUNT_ALL; k++) {
+        if (!isnan(ci[k].lo)) {
+            pair(b, o, fa_metric_name((fa_metric)k), ci[k].lo, ci[k].hi);
+        }
+    }
+}
+
 static void header(jb *b, cJSON *root, const fa_result *r)
 {
     str(b, root, "fairaudit_version", FA_VERSION);
@@ -145,6 +179,7 @@ static void header(jb *b, cJSON *root, const fa_result *r)
     cJSON *o = obj(b, root, "options");
     num(b, o, "min_group_size", (double)r->min_group_size);
     num(b, o, "confidence_level", r->confidence_level);
+    str(b, o, "ci_method", r->ci_method == FA_CI_CLOPPER_PEARSON ? "clopper_pearson" : "wilson");
     num(b, o, "tau", r->tau);
 }
 
@@ -165,6 +200,7 @@ static void groups(jb *b, cJSON *root, const fa_result *r)
             boolean(b, o, "reference", gr->is_reference);
             counts(b, o, &gr->counts);
             metrics(b, o, gr->metrics, gr->reasons, r->score != NULL);
+            intervals(b, o, gr->ci);
             cJSON *f = arr(b, o, "flags");
             if (f && gr->small) {
                 char buf[96];
@@ -477,6 +513,7 @@ int fa_result_to_json_string(char **out, const fa_result *res, fa_error *err)
         num(&b, ov, "count", res->overall_metrics[FA_METRIC_COUNT]);
         counts(&b, ov, &res->overall);
         metrics(&b, ov, res->overall_metrics, res->overall_reasons, res->score != NULL);
+        intervals(&b, ov, res->overall_ci);
     }
     groups(&b, root, res);
     disparities(&b, root, res);

@@ -146,6 +146,15 @@ const fa_counts *fa_result_overall_counts(const fa_result *res)
     return &res->overall;
 }
 
+int fa_result_group_ci(const fa_result *res, size_t a, size_t g, fa_metric m, double *lo,
+                       double *hi)
+{
+    const fa_interval *ci = &res->attrs[a].groups[g].ci[m];
+    *lo = ci->lo;
+    *hi = ci->hi;
+    return !isnan(ci->lo);
+}
+
 double fa_result_overall_metric(const fa_result *res, fa_metric m, const char **reason)
 {
     if (reason) {

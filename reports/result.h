@@ -12,6 +12,7 @@
 #include "include/fairaudit.h"
 #include "metrics/disparity.h"
 #include "metrics/imbalance.h"
+#include "metrics/interval.h"
 #include "metrics/stattest.h"
 #include "metrics/summary.h"
 
@@ -27,6 +28,7 @@ typedef struct fa_group_result {
     const char *reasons[FA_METRIC_COUNT_ALL]; /* static phrases; NULL when defined */
     double diff[FA_METRIC_COUNT_ALL];         /* m(g) - m(reference) */
     double ratio[FA_METRIC_COUNT_ALL];        /* m(g) / m(reference) */
+    fa_interval ci[FA_METRIC_COUNT_ALL];      /* proportions only; NAN bounds otherwise */
     int small;                                /* rows < min_group_size */
     int is_reference;
     fa_prop_test test[FA_N_TESTED];           /* against the reference (not for it) */
@@ -112,6 +114,8 @@ struct fa_result {
     double tau;
     fa_counts overall;
     double overall_metrics[FA_METRIC_COUNT_ALL];
+    fa_interval overall_ci[FA_METRIC_COUNT_ALL];
+    fa_ci_method ci_method;
     const char *overall_reasons[FA_METRIC_COUNT_ALL];
     size_t n_attrs;
     fa_attr_result *attrs;

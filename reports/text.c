@@ -63,7 +63,7 @@ static void attr_table(FILE *f, const fa_result *r, const fa_attr_result *at)
     for (size_t k = 0; k < N_KEY; k++) {
         fprintf(f, " %8s", KEY_HDR[k]);
     }
-    fprintf(f, " %8s %8s  %s\n", "SR_ratio", "TPR_diff", "flags");
+    fprintf(f, " %8s %8s %15s  %s\n", "SR_ratio", "TPR_diff", "sel_rate CI", "flags");
     for (size_t g = 0; g < at->n_groups; g++) {
         const fa_group_result *gr = &at->groups[g];
         fprintf(f, "  %s %-*.*s", gr->is_reference ? "*" : " ", w + 1, w, gr->value);
@@ -73,6 +73,12 @@ static void attr_table(FILE *f, const fa_result *r, const fa_attr_result *at)
         }
         cell(f, gr->ratio[FA_METRIC_SELECTION_RATE], 8, 4);
         cell(f, gr->diff[FA_METRIC_TRUE_POSITIVE_RATE], 8, 4);
+        const fa_interval *ci = &gr->ci[FA_METRIC_SELECTION_RATE];
+        if (isnan(ci->lo)) {
+            fprintf(f, " %15s", "-");
+        } else {
+            fprintf(f, "   %.4f-%.4f", ci->lo, ci->hi);
+        }
         fprintf(f, "  %s\n", gr->small ? "small (excluded)" : "");
     }
     fprintf(f, "  summary:");
