@@ -47,8 +47,7 @@ double fa_interval_z(double level)
 /* Checks the arguments; clamps x to n when it exceeds n by rounding of weighted sums only. */
 static int check_proportion(double *x, double n, double level)
 {
-    if (!(level > 0.0 && level < 1.0) || !isfinite(*x) || !isfinite(n) || *x < 0.0 ||
-        n < 0.0) {
+    if (!(level > 0.0 && level < 1.0) || !isfinite(*x) || !isfinite(n) || *x < 0.0 || n < 0.0) {
         return FA_EDOMAIN;
     }
     if (*x > n) {
@@ -140,8 +139,8 @@ static double log_front(double t, double a, double b)
     }
     const double s = a + b, t0 = a / s, d = t - t0;
     return a * gsl_sf_log_1plusx_mx(d / t0) + b * gsl_sf_log_1plusx_mx(-d / (b / s)) +
-           0.5 * log(a / (2.0 * M_PI) * (b / s)) + stirling_correction(s) -
-           stirling_correction(a) - stirling_correction(b);
+           0.5 * log(a / (2.0 * M_PI) * (b / s)) + stirling_correction(s) - stirling_correction(a) -
+           stirling_correction(b);
 }
 
 /* Regularised incomplete beta I_t(a, b), 0 < t < 1, a, b > 0; front = exp(log_front). */
@@ -169,11 +168,14 @@ static double beta_quantile(double q, double a, double b, double guess)
         } else {
             hi = t;
         }
-        const double pdf = front / (t * (1.0 - t));
-        double next = t - f / pdf;
+        const double pdf = front / (t * (1.0 - t)); /* 0 when far in a tail: bisect */
+        double next = pdf > 0.0 ? t - f / pdf : NAN;
         if (!(next > lo && next < hi)) {
             /* Newton left the bracket: bisect, geometrically when the bracket spans decades */
             next = lo > 0.0 && hi > 4.0 * lo ? sqrt(lo * hi) : 0.5 * (lo + hi);
+        }
+        if (!(next > 0.0)) {
+            return 0.0; /* the quantile underflows (x = 0.001 of n: below 1e-300) */
         }
         if (fabs(next - t) <= 4.0 * DBL_EPSILON * t || hi - lo <= 4.0 * DBL_EPSILON * hi) {
             return next;

@@ -33,7 +33,8 @@ static void check_close(double got, double want, double tol, const char *expr, c
     }
 }
 
-#define assert_rel(got, want, tol) check_close((got), (want), (tol) * fabs(want), #got, __FILE__, __LINE__)
+#define assert_rel(got, want, tol)                                                                 \
+    check_close((got), (want), (tol)*fabs(want), #got, __FILE__, __LINE__)
 
 #define assert_double_exact(got, want) check_close((got), (want), 0.0, #got, __FILE__, __LINE__)
 
@@ -257,8 +258,7 @@ static void interval__unknown_method_is_invalid(void **state)
 {
     (void)state;
     fa_interval iv;
-    assert_int_equal(fa_interval_proportion(&iv, 1.0, 2.0, 0.95, (fa_interval_method)7),
-                     FA_EINVAL);
+    assert_int_equal(fa_interval_proportion(&iv, 1.0, 2.0, 0.95, (fa_interval_method)7), FA_EINVAL);
     assert_nan(iv.lo);
     assert_int_equal(fa_interval_proportion(&iv, 7.0, 13.0, 0.95, FA_INTERVAL_CLOPPER_PEARSON),
                      FA_OK);
@@ -315,8 +315,8 @@ static void interval__rate_that_is_not_a_proportion_is_invalid(void **state)
                                    FA_METRIC_TREATMENT_EQUALITY, FA_METRIC_MEAN_SCORE};
     for (int i = 0; i < 5; i++) {
         fa_interval iv;
-        assert_int_equal(
-            fa_interval_rate(&iv, not_prop[i], &G, &ALL, 0.95, FA_INTERVAL_WILSON), FA_EINVAL);
+        assert_int_equal(fa_interval_rate(&iv, not_prop[i], &G, &ALL, 0.95, FA_INTERVAL_WILSON),
+                         FA_EINVAL);
         assert_nan(iv.lo);
         assert_nan(iv.hi);
     }
@@ -333,8 +333,8 @@ static void interval__undefined_rate_has_undefined_bounds(void **state)
     assert_nan(iv.lo);
     assert_nan(iv.hi);
     /* share without a population: n_all = 0 */
-    assert_int_equal(
-        fa_interval_rate(&iv, FA_METRIC_SHARE, &G, NULL, 0.95, FA_INTERVAL_WILSON), FA_OK);
+    assert_int_equal(fa_interval_rate(&iv, FA_METRIC_SHARE, &G, NULL, 0.95, FA_INTERVAL_WILSON),
+                     FA_OK);
     assert_nan(iv.lo);
 }
 
