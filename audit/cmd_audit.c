@@ -14,6 +14,7 @@
 #include "audit/policy.h"
 
 #define MAX_LIST 64
+#define FA_CLI_DEFAULT_BOOTSTRAP 1000
 
 typedef struct audit_args {
     fa_audit_options o;
@@ -59,6 +60,12 @@ static void usage(FILE *f)
           "                         significant below 1 - X (Holm-adjusted)\n"
           "  --ci METHOD            per-group rate intervals: wilson (default) or\n"
           "                         clopper-pearson\n"
+          "  --bootstrap B          replicates of the stratified count bootstrap behind the\n"
+          "                         intervals of every disparity and summary (default 1000;\n"
+          "                         0 turns it off)\n"
+          "  --seed N               seed of the bootstrap (default 0): same seed, same bytes\n"
+          "  --bca                  bias-corrected and accelerated intervals (default:\n"
+          "                         percentile)\n"
           "Policy and output:\n"
           "  --policy POLICY.json   gates to evaluate (see README, 'fairaudit policy init')\n"
           "  --json OUT.json        write the full result as JSON (atomically)\n"
@@ -124,7 +131,7 @@ static int add_reference(audit_args *a, const char *spec)
 enum {
     OPT_LABEL = 256, OPT_PRED, OPT_SCORE, OPT_GROUP, OPT_WEIGHT, OPT_POSITIVE, OPT_DELIM,
     OPT_INTERSECT, OPT_REFERENCE, OPT_REFRULE, OPT_MINSIZE, OPT_TAU, OPT_POLICY, OPT_JSON,
-    OPT_QUIET, OPT_THREADS, OPT_THRESHOLD, OPT_CONFIDENCE, OPT_CI, OPT_HELP
+    OPT_QUIET, OPT_THREADS, OPT_THRESHOLD, OPT_CONFIDENCE, OPT_CI, OPT_BOOTSTRAP, OPT_SEED, OPT_BCA, OPT_HELP
 };
 
 static const struct option LONG_OPTS[] = {
@@ -147,6 +154,9 @@ static const struct option LONG_OPTS[] = {
     {"threshold", required_argument, NULL, OPT_THRESHOLD},
     {"confidence", required_argument, NULL, OPT_CONFIDENCE},
     {"ci", required_argument, NULL, OPT_CI},
+    {"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"bca", no_argument, NULL, OPT_BCA},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -239,6 +249,27 @@ static int parse_option(audit_args *a, int c, const char *arg)
                                       arg);
         }
         break;
+    case OPT_BOOTSTRAP: {
+        long b;
+        if (parse_long(arg, "--bootstrap", 0, 1000000L, &b)) {
+            return FA_EXIT_USAGE;
+        }
+        a->o.bootstrap = (size_t)b;
+        break;
+    }
+    case OPT_SEED: {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(arg, &end, 10);
+        if (*arg == '\0' || *arg == '-' || *end != '\0' || errno == ERANGE) {
+            return fa_cli_usage_error("--seed: expected a non-negative integer, got '%s'", arg);
+        }
+        a->o.seed = (uint64_t)v;
+        break;
+    }
+    case OPT_BCA:
+        a->o.boot_method = FA_BOOT_BCA;
+        break;
     case OPT_HELP:
         usage(stdout);
         return 0;
@@ -326,6 +357,7 @@ int fa_cmd_audit(int argc, char **argv)
     a.o.ref_attrs = a.ref_attrs;
     a.o.ref_values = a.ref_values;
     a.o.log = fa_cli_log;
+    a.o.bootstrap = FA_CLI_DEFAULT_BOOTSTRAP;
     int st = parse_args(&a, argc, argv);
     if (st < 0) {
         st = run(&a);

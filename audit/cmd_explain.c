@@ -33,8 +33,8 @@ int fa_cmd_explain(int argc, char **argv);
 #define GROUPS_FILE_MAX ((size_t)64 << 20)
 /* Names listed in a warning before "and N more". */
 #define WARN_LISTED 10
-/* Widest feature name in the printed table. */
-#define NAME_WIDTH 40
+/* Widest feature-name column of the printed table (longer names are cut). */
+#define NAME_WIDTH_MAX 64
 
 typedef struct explain_args {
     const char *method, *model, *data, *label, *labels_file, *group, *groups_file;
@@ -289,18 +289,18 @@ static int check_args(explain_args *a)
                                   a->scoring);
     }
     a->o.scoring = a->scoring;
+    if (a->labels_file != NULL && a->label == NULL) {
+        return fa_cli_usage_error("explain: --labels-file needs --label COL");
+    }
+    if (a->groups_file != NULL && a->group == NULL) {
+        return fa_cli_usage_error("explain: --groups-file needs --group COL");
+    }
     if ((needs & FA_SCORING_NEEDS_LABELS) && a->label == NULL) {
         return fa_cli_usage_error("explain: --label COL is required with --scoring %s",
                                   a->scoring ? a->scoring : "accuracy");
     }
     if ((needs & FA_SCORING_NEEDS_GROUPS) && a->group == NULL) {
         return fa_cli_usage_error("explain: --group COL is required with --scoring %s", a->scoring);
-    }
-    if (a->labels_file != NULL && a->label == NULL) {
-        return fa_cli_usage_error("explain: --labels-file needs --label COL");
-    }
-    if (a->groups_file != NULL && a->group == NULL) {
-        return fa_cli_usage_error("explain: --groups-file needs --group COL");
     }
     if (a->max_samples != NULL) {
         char *end;
@@ -930,9 +930,14 @@ static int print_table(const explain_run *run, const explain_args *a)
     } else {
         printf("baseline %.6f\n\n", base);
     }
-    printf("%5s  %-*s %11s %11s\n", "rank", NAME_WIDTH, "feature", "mean", "std");
+    int w = (int)strlen("feature");
+    for (size_t k = 0; k < n; k++) {
+        size_t len = strlen(entry_name(run, k));
+        w = len > (size_t)w ? (len < NAME_WIDTH_MAX ? (int)len : NAME_WIDTH_MAX) : w;
+    }
+    printf("%5s  %-*s %11s %11s\n", "rank", w, "feature", "mean", "std");
     for (size_t i = 0; i < n; i++) {
-        printf("%5zu  %-*.*s", i + 1, NAME_WIDTH, NAME_WIDTH, entry_name(run, order[i].k));
+        printf("%5zu  %-*.*s", i + 1, w, w, entry_name(run, order[i].k));
         print_number(order[i].mean);
         print_number(fa_permutation_result_std(r, order[i].k));
         putchar('\n');

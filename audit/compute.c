@@ -315,6 +315,9 @@ int fa_result_compute(fa_result **out, const fa_tally *tally, const fa_audit_opt
                                 ? policy->confidence_level
                                 : FA_DEFAULT_CONFIDENCE;
     res->ci_method = opts->ci_method;
+    res->bootstrap = opts->bootstrap;
+    res->seed = opts->seed;
+    res->boot_method = opts->boot_method;
     res->gei_alpha = (policy && policy->has_gei_alpha) ? policy->gei_alpha : FA_DEFAULT_GEI_ALPHA;
     res->overall = *fa_tally_overall(tally);
     res->rows = res->overall.rows;
@@ -334,7 +337,7 @@ int fa_result_compute(fa_result **out, const fa_tally *tally, const fa_audit_opt
         st = check_reference_attrs(res, opts, policy, err);
     }
     if (st == FA_OK) {
-        st = fa_evidence__compute(res, err);
+        st = fa_evidence__compute(res, opts->threads, err);
     }
     if (st == FA_OK && policy) {
         for (size_t i = 0; i < policy->n_warnings && st == FA_OK; i++) {

@@ -199,9 +199,42 @@ static int individual(fa_result *res, fa_error *err)
     return FA_OK;
 }
 
-int fa_evidence__compute(fa_result *res, fa_error *err)
+/* The count bootstrap of every attribute (metrics/bootstrap.c): each attribute draws its own
+ * stream of the seed, so the result does not depend on the order or the thread count. */
+static int bootstrap(fa_result *res, int threads, fa_error *err)
+{
+    for (size_t a = 0; a < res->n_attrs; a++) {
+        fa_attr_result *at = &res->attrs[a];
+        fa_counts *c = fa_alloc_array(at->n_groups, sizeof *c);
+        if (c == NULL) {
+            return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        for (size_t g = 0; g < at->n_groups; g++) {
+            c[g] = at->groups[g].counts;
+        }
+        fa_bootstrap_options o = FA_BOOTSTRAP_OPTIONS_INIT;
+        o.replicates = res->bootstrap;
+        o.seed = res->seed;
+        o.stream = a;
+        o.level = res->confidence_level;
+        o.method = res->boot_method == FA_BOOT_BCA ? FA_BOOTSTRAP_BCA : FA_BOOTSTRAP_PERCENTILE;
+        o.min_group_size = res->min_group_size;
+        o.threads = threads;
+        int st = fa_bootstrap_compute(&at->boot, c, at->n_groups, at->reference, &o, err);
+        free(c);
+        if (st != FA_OK) {
+            return st;
+        }
+    }
+    return FA_OK;
+}
+
+int fa_evidence__compute(fa_result *res, int threads, fa_error *err)
 {
     int st = individual(res, err);
+    if (st == FA_OK && res->bootstrap > 0 && res->has_pred) {
+        st = bootstrap(res, threads, err);
+    }
     for (size_t a = 0; a < res->n_attrs && st == FA_OK; a++) {
         st = res->has_pred ? attr_tests(&res->attrs[a], err) : no_tests(&res->attrs[a]);
         if (st == FA_OK) {

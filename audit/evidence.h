@@ -5,7 +5,8 @@
 #include "reports/result.h"
 
 /* Fills every group's tests, every attribute's independence tests and imbalance, and the
- * Holm-adjusted p-values. Needs the groups, their counts and the references. */
-int fa_evidence__compute(fa_result *res, fa_error *err);
+ * Holm-adjusted p-values, and the bootstrap intervals when res->bootstrap > 0. Needs the
+ * groups, their counts and the references. */
+int fa_evidence__compute(fa_result *res, int threads, fa_error *err);
 
 #endif

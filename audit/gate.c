@@ -20,6 +20,12 @@
 #include "common/error.h"
 #include "metrics/summary.h"
 
+/* The interval bound a gate compares: the upper for "upper_ci", the lower for "lower_ci". */
+static double bound(const fa_gate_spec *g, const fa_bootstrap_ci *ci)
+{
+    return g->use == FA_USE_UPPER_CI ? ci->hi : ci->lo;
+}
+
 /* How far v lies outside the bounds (0 inside). */
 static double violation(const fa_gate_spec *g, double v)
 {
@@ -109,7 +115,8 @@ static int set_str(char **dst, const char *s)
 }
 
 static void finish(fa_gate_result *gr, double value, double viol, size_t n_out,
-                   const char *out_list, const char *undefined_why, char *reason, size_t rsize)
+                   const char *out_list, const char *undefined_why, int use_ci, char *reason,
+                   size_t rsize)
 {
     const fa_gate_spec *g = gr->spec;
     gr->value = value;
@@ -118,10 +125,12 @@ static void finish(fa_gate_result *gr, double value, double viol, size_t n_out,
      * upper bound, or of a min by the lower bound, and decides nothing else. */
     int proven = viol > 0.0 && ((g->use == FA_USE_UPPER_CI && g->has_max && value > g->max) ||
                                 (g->use == FA_USE_LOWER_CI && g->has_min && value < g->min));
-    if (g->use != FA_USE_POINT && !proven) {
+    if (g->use != FA_USE_POINT && !use_ci && !proven) {
         gr->verdict = FA_VERDICT_INCONCLUSIVE;
-        snprintf(reason, rsize, "\"use\": \"%s\" needs a confidence interval, and this audit "
-                 "computed none", g->use == FA_USE_UPPER_CI ? "upper_ci" : "lower_ci");
+        snprintf(reason, rsize,
+                 "\"use\": \"%s\" needs a confidence interval, and this audit "
+                 "computed none (run with --bootstrap B)",
+                 g->use == FA_USE_UPPER_CI ? "upper_ci" : "lower_ci");
     } else if (undefined_why && viol > 0.0 && gr->small_reference) {
         /* a reference below min_group_size is not evidence enough to fail on */
         gr->verdict = FA_VERDICT_INCONCLUSIVE;
@@ -134,8 +143,12 @@ static void finish(fa_gate_result *gr, double value, double viol, size_t n_out,
         } else {
             snprintf(lim, sizeof lim, "above the maximum %.6g", g->max);
         }
-        snprintf(reason, rsize, "%s = %.6g%s%s%s is %s", metric_of(g), value,
-                 gr->group ? " (" : "", gr->group ? gr->group : "", gr->group ? ")" : "", lim);
+        snprintf(reason, rsize, "%s%s = %.6g%s%s%s is %s", metric_of(g),
+                 !use_ci                     ? ""
+                 : g->use == FA_USE_UPPER_CI ? " (upper CI bound)"
+                                             : " (lower CI bound)",
+                 value, gr->group ? " (" : "", gr->group ? gr->group : "", gr->group ? ")" : "",
+                 lim);
     } else if (undefined_why) {
         gr->verdict = FA_VERDICT_INCONCLUSIVE;
         snprintf(reason, rsize, "%s", undefined_why);
@@ -237,9 +250,18 @@ static int evaluate_one(fa_gate_result *gr, const fa_attr_result *at, const fa_r
     long worst_group = -1;
     const char *undefined_why = NULL;
     char why[1200];
+    const int use_ci = g->use != FA_USE_POINT && at->boot != NULL;
     if (g->summary >= 0 || g->against != FA_AGAINST_REFERENCE) {
         if (g->summary >= 0) {
-            value = at->summary[g->summary];
+            value = use_ci ? bound(g, fa_bootstrap_summary(at->boot, g->summary))
+                           : at->summary[g->summary];
+        } else if (use_ci) {
+            fa_disparity_kind k =
+                g->against == FA_AGAINST_BETWEEN
+                    ? (g->ratio ? FA_DISPARITY_BETWEEN_RATIO : FA_DISPARITY_BETWEEN_DIFFERENCE)
+                    : (g->ratio ? FA_DISPARITY_TO_OVERALL_RATIO
+                                : FA_DISPARITY_TO_OVERALL_DIFFERENCE);
+            value = bound(g, fa_bootstrap_disparity(at->boot, (fa_metric)g->rate, k));
         } else {
             const fa_disparity *d = &at->disp[g->rate];
             value = g->against == FA_AGAINST_BETWEEN
@@ -266,13 +288,20 @@ static int evaluate_one(fa_gate_result *gr, const fa_attr_result *at, const fa_r
                 continue;
             }
             double v = g->ratio ? gk->ratio[g->rate] : gk->diff[g->rate];
+            if (use_ci && !isnan(v)) {
+                v = bound(g, g->ratio
+                                 ? fa_bootstrap_group_ratio(at->boot, k, (fa_metric)g->rate)
+                                 : fa_bootstrap_group_difference(at->boot, k, (fa_metric)g->rate));
+            }
             if (isnan(v)) {
                 continue;
             }
             /* ties in violation: the value farthest from parity */
             double vi = violation(g, v);
             double far = g->ratio ? fabs(log(v > 0 ? v : 1e-300)) : fabs(v);
-            double wfar = worst < 0 ? -1.0 : (g->ratio ? fabs(log(worst_v > 0 ? worst_v : 1e-300)) : fabs(worst_v));
+            double wfar =
+                worst < 0 ? -1.0
+                          : (g->ratio ? fabs(log(worst_v > 0 ? worst_v : 1e-300)) : fabs(worst_v));
             if (vi > worst_viol || (vi == worst_viol && far > wfar)) {
                 worst = (long)k;
                 worst_v = v;
@@ -302,7 +331,7 @@ static int evaluate_one(fa_gate_result *gr, const fa_attr_result *at, const fa_r
             }
         }
     }
-    finish(gr, value, viol, n_out, out_list, undefined_why, reason, sizeof reason);
+    finish(gr, value, viol, n_out, out_list, undefined_why, use_ci, reason, sizeof reason);
     apply_significance(gr, at, worst_group, 1.0 - res->confidence_level, reason, sizeof reason);
     return set_str(&gr->reason, reason[0] ? reason : NULL);
 }
@@ -318,8 +347,8 @@ int fa_gate__evaluate(fa_result *res, const fa_policy *policy, fa_error *err)
     }
     res->n_gate_specs = policy->n_gates;
     /* one result per gate and attribute: at most n_gates * n_attrs */
-    res->gates = fa_calloc_array(policy->n_gates * (res->n_attrs ? res->n_attrs : 1),
-                                 sizeof *res->gates);
+    res->gates =
+        fa_calloc_array(policy->n_gates * (res->n_attrs ? res->n_attrs : 1), sizeof *res->gates);
     if (res->gates == NULL) {
         return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
     }
@@ -335,8 +364,7 @@ int fa_gate__evaluate(fa_result *res, const fa_policy *policy, fa_error *err)
             matched = 1;
             fa_gate_result *gr = &res->gates[res->n_gates++];
             gr->spec = g;
-            if (set_str(&gr->attribute, at->name) != FA_OK ||
-                evaluate_one(gr, at, res) != FA_OK) {
+            if (set_str(&gr->attribute, at->name) != FA_OK || evaluate_one(gr, at, res) != FA_OK) {
                 return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
             }
             if (!g->warning) {
@@ -350,8 +378,7 @@ int fa_gate__evaluate(fa_result *res, const fa_policy *policy, fa_error *err)
             return fa_error_set_json(err, FA_EINVAL, policy->name, jp,
                                      "'%s' is not an audited attribute (audited: the --group "
                                      "columns%s)",
-                                     g->attribute,
-                                     res->intersect ? " and their intersection" : "");
+                                     g->attribute, res->intersect ? " and their intersection" : "");
         }
     }
     res->verdict = any_failed         ? FA_VERDICT_FAILED

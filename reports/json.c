@@ -180,6 +180,12 @@ static void header(jb *b, cJSON *root, const fa_result *r)
     num(b, o, "min_group_size", (double)r->min_group_size);
     num(b, o, "confidence_level", r->confidence_level);
     str(b, o, "ci_method", r->ci_method == FA_CI_CLOPPER_PEARSON ? "clopper_pearson" : "wilson");
+    cJSON *bo = obj(b, o, "bootstrap");
+    num(b, bo, "replicates", (double)r->bootstrap);
+    num(b, bo, "seed", (double)r->seed);
+    str(b, bo, "method", r->boot_method == FA_BOOT_BCA ? "bca" : "percentile");
+    str(b, bo, "resampling", "stratified by group: multinomial draw of each group's confusion "
+                             "counts with the group's size");
     num(b, o, "tau", r->tau);
 }
 
@@ -257,6 +263,12 @@ static void disparities(jb *b, cJSON *root, const fa_result *r)
                 cJSON *e = obj(b, bg, gr->value);
                 num(b, e, "difference", gr->diff[m]);
                 num(b, e, "ratio", gr->ratio[m]);
+                if (at->boot) {
+                    const fa_bootstrap_ci *dc = fa_bootstrap_group_difference(at->boot, g, m);
+                    const fa_bootstrap_ci *rc = fa_bootstrap_group_ratio(at->boot, g, m);
+                    pair(b, e, "difference_ci", dc->lo, dc->hi);
+                    pair(b, e, "ratio_ci", rc->lo, rc->hi);
+                }
                 /* Aequitas's tau rule: fair when tau <= ratio <= 1/tau */
                 double q = gr->ratio[m];
                 if (e && !isnan(q)) {
@@ -276,6 +288,15 @@ static void disparities(jb *b, cJSON *root, const fa_result *r)
             cJSON *to = obj(b, o, "to_overall");
             num(b, to, "difference", d->to_overall_difference);
             num(b, to, "ratio", d->to_overall_ratio);
+            if (at->boot) {
+                static const fa_disparity_kind K[4] = {
+                    FA_DISPARITY_BETWEEN_DIFFERENCE, FA_DISPARITY_BETWEEN_RATIO,
+                    FA_DISPARITY_TO_OVERALL_DIFFERENCE, FA_DISPARITY_TO_OVERALL_RATIO};
+                for (int k = 0; k < 4; k++) {
+                    const fa_bootstrap_ci *c = fa_bootstrap_disparity(at->boot, (fa_metric)m, K[k]);
+                    pair(b, k < 2 ? bw : to, k % 2 ? "ratio_ci" : "difference_ci", c->lo, c->hi);
+                }
+            }
             left_out(b, o, at, m, r->min_group_size);
         }
     }
@@ -289,6 +310,16 @@ static void summaries(jb *b, cJSON *root, const fa_result *r)
         cJSON *o = obj(b, s, at->name);
         for (int i = 0; o && i < FA_SUMMARY_SLOTS; i++) {
             num(b, o, fa_summary_name(i), at->summary[i]);
+        }
+    }
+    /* bootstrap intervals of the summaries: "summary_ci": {attr: {name: [lo, hi]}} */
+    cJSON *sc = r->bootstrap > 0 && r->has_pred ? obj(b, root, "summary_ci") : NULL;
+    for (size_t a = 0; sc && a < r->n_attrs; a++) {
+        const fa_attr_result *at = &r->attrs[a];
+        cJSON *o = obj(b, sc, at->name);
+        for (int i = 0; o && at->boot && i < FA_SUMMARY_SLOTS; i++) {
+            const fa_bootstrap_ci *c = fa_bootstrap_summary(at->boot, i);
+            pair(b, o, fa_summary_name(i), c->lo, c->hi);
         }
     }
     /* AIF360's pairwise metrics against the reference, and against the pooled rest */

@@ -63,6 +63,7 @@ void fa_result_free(fa_result *res)
         }
         free(at->groups);
         free(at->name);
+        fa_bootstrap_free(at->boot);
     }
     free(res->attrs);
     for (size_t i = 0; i < res->n_gates; i++) {

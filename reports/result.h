@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "include/fairaudit.h"
+#include "metrics/bootstrap.h"
 #include "metrics/disparity.h"
 #include "metrics/imbalance.h"
 #include "metrics/interval.h"
@@ -51,6 +52,7 @@ typedef struct fa_attr_result {
     double chisq_adjusted[FA_N_TESTED];
     fa_imbalance imbalance;           /* label x group */
     /* individual fairness decomposed over this attribute's groups (alpha and 1 = Theil) */
+    fa_bootstrap *boot; /* intervals of every disparity and summary; NULL without bootstrap */
     double gei_between, gei_within, theil_between, theil_within;
     const char *gei_between_why, *gei_within_why, *theil_between_why, *theil_within_why;
 } fa_attr_result;
@@ -116,6 +118,9 @@ struct fa_result {
     double overall_metrics[FA_METRIC_COUNT_ALL];
     fa_interval overall_ci[FA_METRIC_COUNT_ALL];
     fa_ci_method ci_method;
+    size_t bootstrap;  /* replicates; 0: none */
+    uint64_t seed;
+    fa_boot_method boot_method;
     const char *overall_reasons[FA_METRIC_COUNT_ALL];
     size_t n_attrs;
     fa_attr_result *attrs;

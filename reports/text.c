@@ -81,7 +81,7 @@ static void attr_table(FILE *f, const fa_result *r, const fa_attr_result *at)
         }
         fprintf(f, "  %s\n", gr->small ? "small (excluded)" : "");
     }
-    fprintf(f, "  summary:");
+    fprintf(f, "  summary%s:", at->boot ? " [bootstrap CI]" : "");
     static const int SHOWN[] = {FA_SUMMARY_DEMOGRAPHIC_PARITY_DIFFERENCE,
                                 FA_SUMMARY_DEMOGRAPHIC_PARITY_RATIO,
                                 FA_SUMMARY_EQUALIZED_ODDS_DIFFERENCE};
@@ -91,6 +91,10 @@ static void attr_table(FILE *f, const fa_result *r, const fa_attr_result *at)
             fprintf(f, " %s undefined", fa_summary_name(SHOWN[k]));
         } else {
             fprintf(f, " %s %.4f", fa_summary_name(SHOWN[k]), v);
+            const fa_bootstrap_ci *c = at->boot ? fa_bootstrap_summary(at->boot, SHOWN[k]) : NULL;
+            if (c && !isnan(c->lo)) {
+                fprintf(f, " [%.4f, %.4f]", c->lo, c->hi);
+            }
         }
         fprintf(f, "%s", k + 1 < sizeof SHOWN / sizeof SHOWN[0] ? "," : "\n");
     }

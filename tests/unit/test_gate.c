@@ -282,7 +282,7 @@ static void gate__upper_ci_without_intervals_is_inconclusive(void **state)
                            "\"max\": 0.3, \"use\": \"upper_ci\"}]}");
     assert_gate(res, 0, FA_VERDICT_INCONCLUSIVE, 36.0 / 60.0 - 14.0 / 40.0,
                 "\"use\": \"upper_ci\" needs a confidence interval, and this audit computed "
-                "none");
+                "none (run with --bootstrap B)");
     fa_result_free(res);
 }
 
