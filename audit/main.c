@@ -18,6 +18,7 @@ typedef struct command {
 
 static const command COMMANDS[] = {
     {"audit", fa_cmd_audit, "audit a prediction file: group metrics, disparities, gates"},
+    {"explain", fa_cmd_explain, "feature attributions: permutation importance"},
     {"metrics", fa_cmd_metrics, "list every metric with its definition and undefined cases"},
     {"policy", fa_cmd_policy, "check a policy file, or write a starter policy"},
     {"demo", fa_cmd_demo, "the whole audit on the bundled fixture data"},

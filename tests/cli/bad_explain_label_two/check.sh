@@ -1,0 +1,1 @@
+[ ! -e "$TMP/no.json" ]

@@ -1,0 +1,2 @@
+# Neither output is written when one of them cannot be.
+[ ! -e "$TMP/e.json" ] && [ -z "$(ls "$TMP")" ]
