@@ -41,6 +41,10 @@ static void usage(FILE *f)
           "                         audit covers the labels alone (a training set)\n"
           "  --threshold T          prediction = (score >= T), with --score\n"
           "  --score COL            score column (numeric; its mean is reported per group)\n"
+          "  --score-metrics        with --score: ROC AUC (ties half), average precision,\n"
+          "                         Brier score, log loss, calibration bins and ECE, and a\n"
+          "                         threshold sweep per group (memory grows with the number\n"
+          "                         of distinct scores)\n"
           "  --group COL[,COL...]   sensitive attribute columns (repeatable)\n"
           "  --weight COL           row weights (non-negative numbers)\n"
           "  --positive VALUE       the positive class of label and prediction (default:\n"
@@ -131,7 +135,7 @@ static int add_reference(audit_args *a, const char *spec)
 enum {
     OPT_LABEL = 256, OPT_PRED, OPT_SCORE, OPT_GROUP, OPT_WEIGHT, OPT_POSITIVE, OPT_DELIM,
     OPT_INTERSECT, OPT_REFERENCE, OPT_REFRULE, OPT_MINSIZE, OPT_TAU, OPT_POLICY, OPT_JSON,
-    OPT_QUIET, OPT_THREADS, OPT_THRESHOLD, OPT_CONFIDENCE, OPT_CI, OPT_BOOTSTRAP, OPT_SEED, OPT_BCA, OPT_HELP
+    OPT_QUIET, OPT_THREADS, OPT_THRESHOLD, OPT_CONFIDENCE, OPT_CI, OPT_BOOTSTRAP, OPT_SEED, OPT_BCA, OPT_SCORE_METRICS, OPT_HELP
 };
 
 static const struct option LONG_OPTS[] = {
@@ -157,6 +161,7 @@ static const struct option LONG_OPTS[] = {
     {"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
     {"seed", required_argument, NULL, OPT_SEED},
     {"bca", no_argument, NULL, OPT_BCA},
+    {"score-metrics", no_argument, NULL, OPT_SCORE_METRICS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -270,6 +275,9 @@ static int parse_option(audit_args *a, int c, const char *arg)
     case OPT_BCA:
         a->o.boot_method = FA_BOOT_BCA;
         break;
+    case OPT_SCORE_METRICS:
+        a->o.score_metrics = 1;
+        break;
     case OPT_HELP:
         usage(stdout);
         return 0;
@@ -311,6 +319,9 @@ static int parse_args(audit_args *a, int argc, char **argv)
     }
     if (a->o.pred && !isnan(a->o.threshold)) {
         return fa_cli_usage_error("audit: give --pred or --threshold, not both");
+    }
+    if (a->o.score_metrics && a->o.score == NULL) {
+        return fa_cli_usage_error("audit: --score-metrics needs --score");
     }
     if (!isnan(a->o.threshold) && a->o.score == NULL) {
         return fa_cli_usage_error("audit: --threshold needs --score");

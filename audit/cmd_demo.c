@@ -56,7 +56,7 @@ int fa_cmd_demo(int argc, char **argv)
     }
     const char *const cargs[] = {"audit",    input,         "--label",  "repaid",
                                  "--pred",   "approved",    "--score",  "score",
-                                 "--group",  "sex,age_band", "--intersect", "--policy",
+                                 "--group",  "sex,age_band", "--intersect", "--score-metrics", "--policy",
                                  policy,     "--json",      json};
     enum { N_ARGS = sizeof cargs / sizeof cargs[0] };
     /* getopt wants writable strings: copy the arguments into one buffer */

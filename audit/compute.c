@@ -20,6 +20,7 @@
 #include "metrics/interval.h"
 #include "metrics/rates.h"
 #include "metrics/summary.h"
+#include "metrics/tally.h"
 #include "reports/result.h"
 
 static int cmp_group(const void *a, const void *b)
@@ -187,7 +188,7 @@ static void compute_disparities(fa_attr_result *at, const fa_result *res, double
 }
 
 static int build_attr(fa_result *res, size_t a, const fa_tally *t, const fa_audit_options *o,
-                      const fa_policy *p, fa_error *err)
+                      const fa_policy *p, fa_scores **scores, fa_error *err)
 {
     fa_attr_result *at = &res->attrs[a];
     at->name = fa_strdup(fa_tally_attr_name(t, a));
@@ -204,6 +205,10 @@ static int build_attr(fa_result *res, size_t a, const fa_tally *t, const fa_audi
             return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
         }
         gr->counts = *fa_tally_group_counts(t, a, g);
+        if (scores) { /* owned by the group from here; sorted along with it */
+            gr->scores = scores[g];
+            scores[g] = NULL;
+        }
         gr->small = gr->counts.rows < (uint64_t)res->min_group_size;
         fill_metrics(gr->metrics, gr->reasons, gr->ci, &gr->counts, &res->overall, res);
     }
@@ -330,9 +335,23 @@ int fa_result_compute(fa_result **out, const fa_tally *tally, const fa_audit_opt
         return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
     }
     int st = FA_OK;
-    for (size_t a = 0; a < res->n_attrs && st == FA_OK; a++) {
-        st = build_attr(res, a, tally, opts, policy, err);
+    fa_scores ***scores = NULL;
+    if (opts->score && opts->score_metrics) {
+        fa_scores_options so = FA_SCORES_OPTIONS_INIT;
+        scores = fa_calloc_array(res->n_attrs, sizeof *scores);
+        st = scores ? fa_tally__compute_scores(scores, &res->overall_scores, tally, &so, err)
+                    : fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
     }
+    for (size_t a = 0; a < res->n_attrs && st == FA_OK; a++) {
+        st = build_attr(res, a, tally, opts, policy, scores ? scores[a] : NULL, err);
+    }
+    for (size_t a = 0; scores && a < res->n_attrs; a++) {
+        for (size_t g = 0; scores[a] && g < fa_tally_n_groups(tally, a); g++) {
+            fa_scores_free(scores[a][g]);
+        }
+        free(scores[a]);
+    }
+    free(scores);
     if (st == FA_OK) {
         st = check_reference_attrs(res, opts, policy, err);
     }

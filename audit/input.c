@@ -23,6 +23,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/text.h"
+#include "metrics/tally.h"
 #include "include/fairaudit.h"
 #include "reports/result.h"
 
@@ -390,7 +391,8 @@ static void read_chunk(const reader_ctx *proto, chunk *ch)
     if (alloc_ctx(&c, proto->path, proto->o, &e) != FA_OK ||
         fa_csv__reader_create_range(&c.r, proto->r, ch->start, ch->end, &e) != FA_OK ||
         fa_tally_create(&ch->t, proto->o->groups, proto->o->n_groups, proto->o->intersect, &e) !=
-            FA_OK) {
+            FA_OK ||
+        (proto->o->score && proto->o->score_metrics && fa_tally_enable_scores(ch->t) != FA_OK)) {
         ctx_dispose(&c);
         return;
     }
@@ -566,7 +568,8 @@ int fa_audit_tally_csv(fa_tally **out, const char *path, const fa_audit_options 
     fa_tally *t = NULL;
     if ((st = setup(&c, path, opts, err)) != FA_OK ||
         (st = fa_tally_create(&t, opts->groups, opts->n_groups, opts->intersect, err)) !=
-            FA_OK) {
+            FA_OK ||
+        (opts->score && opts->score_metrics && (st = fa_tally_enable_scores(t)) != FA_OK)) {
         ctx_dispose(&c);
         return st;
     }

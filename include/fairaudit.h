@@ -327,6 +327,10 @@ typedef struct fa_audit_options {
     size_t bootstrap;           /* replicates of the count bootstrap; 0: none */
     uint64_t seed;              /* of the bootstrap: same seed, same bytes */
     fa_boot_method boot_method;
+    /* With a score column: ROC AUC, average precision, Brier, log loss, calibration and a
+     * threshold sweep per group. Exact AUC keeps every distinct score per cell, so memory grows
+     * with the number of distinct scores (about 40 bytes each): off by default. */
+    int score_metrics;
 } fa_audit_options;
 
 #define FA_DEFAULT_MIN_GROUP_SIZE 30
@@ -340,7 +344,7 @@ typedef struct fa_audit_options {
      .reference_rule = FA_REFERENCE_LARGEST, .min_group_size = -1, .tau = 0.0,                   \
      .csv = FA_CSV_OPTIONS_INIT, .threads = 0, .log = NULL, .log_payload = NULL,                 \
      .threshold = NAN, .confidence_level = 0.0, .ci_method = FA_CI_WILSON, .bootstrap = 0,    \
-     .seed = 0, .boot_method = FA_BOOT_PERCENTILE}
+     .seed = 0, .boot_method = FA_BOOT_PERCENTILE, .score_metrics = 0}
 
 /** Everything an audit computed: groups, metrics, disparities, summaries, gates. */
 typedef struct fa_result fa_result;
@@ -416,6 +420,15 @@ const fa_counts *fa_result_overall_counts(const fa_result *res);
  */
 int fa_result_group_ci(const fa_result *res, size_t a, size_t g, fa_metric m, double *lo,
                        double *hi);
+
+/**
+ * A score metric of group g of attribute a ("roc_auc", "average_precision", "brier_score",
+ * "log_loss", "expected_calibration_error", "calibration_in_the_large", "mean_score"), or of
+ * all rows when a is (size_t)-1. NAN when undefined (then *reason is set), when the audit had no
+ * score metrics, or for an unknown name.
+ */
+double fa_result_score_metric(const fa_result *res, size_t a, size_t g, const char *name,
+                              const char **reason);
 
 /** Metric m over all rows: NAN when undefined. */
 double fa_result_overall_metric(const fa_result *res, fa_metric m, const char **reason);

@@ -8,6 +8,7 @@
  * Tallies merge group by group, matched by value, so the tally of shards equals the tally of
  * the whole: the property that lets a file be counted in parallel chunks.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,8 @@
 #include "common/error.h"
 #include "common/intern.h"
 #include "include/fairaudit.h"
+#include "metrics/scores.h"
+#include "metrics/tally.h"
 
 #define SEP " & "
 #define SMALL_CACHE 16
@@ -41,6 +44,11 @@ struct fa_tally {
     size_t *tuple_group;  /* k -> group index in attrs[n_base] */
     size_t tuple_cap;
     uint32_t *tuple;      /* scratch: the current row's member indices */
+    /* score accumulators per cell (tuple k), when enabled: every group of every attribute is
+     * a union of cells, so its score statistics are the cells' merged (metrics/scores.c) */
+    int with_scores;
+    fa_scorestats **cell_scores;
+    size_t cell_cap;
     /* packed member indices (up to 3 attributes) -> intersection group: open addressing */
     uint64_t *combo_keys; /* key + 1; 0 = empty */
     uint32_t *combo_vals;
@@ -71,6 +79,10 @@ void fa_tally_free(fa_tally *t)
     free(t->tuple);
     free(t->combo_keys);
     free(t->combo_vals);
+    for (size_t k = 0; k < t->cell_cap; k++) {
+        fa_scorestats_free(t->cell_scores[k]);
+    }
+    free(t->cell_scores);
     free(t);
 }
 
@@ -141,7 +153,8 @@ static int group_index(attr_tally *at, const char *s, size_t len, size_t *idx)
     return 0;
 }
 
-/* Index of the intersection group for the current t->tuple, creating it when new. */
+/* Cell (tuple index k) of the current t->tuple, creating it (and, with an intersection, its
+ * display group tuple_group[k]) when new. */
 static int tuple_index(fa_tally *t, size_t *idx)
 {
     size_t key_len = t->n_base * sizeof *t->tuple;
@@ -149,8 +162,8 @@ static int tuple_index(fa_tally *t, size_t *idx)
     if (fa_intern_get(&t->tuples, (const char *)t->tuple, key_len, &k) != 0) {
         return -1;
     }
+    *idx = k;
     if (fa_intern_count(&t->tuples) == before) {
-        *idx = t->tuple_group[k];
         return 0;
     }
     void *p = t->tuple_group;
@@ -158,6 +171,10 @@ static int tuple_index(fa_tally *t, size_t *idx)
         return -1;
     }
     t->tuple_group = p;
+    if (!t->intersect) {
+        t->tuple_group[k] = k; /* cells only (for scores): no display group */
+        return 0;
+    }
     /* a new combination: its display value joins the member values */
     size_t len = 0;
     for (size_t a = 0; a < t->n_base; a++) {
@@ -178,12 +195,13 @@ static int tuple_index(fa_tally *t, size_t *idx)
         o += l;
     }
     s[o] = '\0';
-    int rc = group_index(&t->attrs[t->n_base], s, len, idx);
+    size_t g;
+    int rc = group_index(&t->attrs[t->n_base], s, len, &g);
     free(s);
     if (rc != 0) {
         return -1;
     }
-    t->tuple_group[k] = *idx;
+    t->tuple_group[k] = g;
     return 0;
 }
 
@@ -254,7 +272,7 @@ static int combo_rehash(fa_tally *t, size_t n_slots)
     return 0;
 }
 
-/* Intersection group of the current t->tuple: the packed-key map in front of tuple_index. */
+/* Cell of the current t->tuple: the packed-key map in front of tuple_index. */
 static int combo_index(fa_tally *t, size_t *idx)
 {
     uint64_t key = 0;
@@ -295,6 +313,36 @@ static int combo_index(fa_tally *t, size_t *idx)
     return 0;
 }
 
+/* The score accumulator of cell k, created empty when the cell has none yet. */
+static int cell_accumulator(fa_tally *t, size_t k, fa_scorestats **out, fa_error *err)
+{
+    if (k >= t->cell_cap) {
+        size_t old = t->cell_cap;
+        void *p = t->cell_scores;
+        if (fa_grow(&p, &t->cell_cap, k + 1, sizeof *t->cell_scores) != 0) {
+            return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        t->cell_scores = p;
+        memset(t->cell_scores + old, 0, (t->cell_cap - old) * sizeof *t->cell_scores);
+    }
+    if (t->cell_scores[k] == NULL) {
+        int st = fa_scorestats_create(&t->cell_scores[k], err);
+        if (st != FA_OK) {
+            return st;
+        }
+    }
+    *out = t->cell_scores[k];
+    return FA_OK;
+}
+
+static int cell_add_score(fa_tally *t, size_t k, double score, int label, double weight,
+                          fa_error *err)
+{
+    fa_scorestats *acc;
+    int st = cell_accumulator(t, k, &acc, err);
+    return st != FA_OK ? st : fa_scorestats_add(acc, score, label, weight, err);
+}
+
 int fa_tally_add(fa_tally *t, const char *const values[], const size_t lens[], int label,
                  int pred, double weight, double score, fa_error *err)
 {
@@ -309,14 +357,59 @@ int fa_tally_add(fa_tally *t, const char *const values[], const size_t lens[], i
         t->tuple[a] = (uint32_t)idx;
         fa_counts_add_row(&at->counts[idx], label, pred, weight, score);
     }
-    if (t->intersect) {
-        size_t idx;
-        if (combo_index(t, &idx) != 0) {
+    if (t->intersect || t->with_scores) {
+        size_t k;
+        if (combo_index(t, &k) != 0) {
             return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
         }
-        fa_counts_add_row(&t->attrs[t->n_base].counts[idx], label, pred, weight, score);
+        if (t->intersect) {
+            fa_counts_add_row(&t->attrs[t->n_base].counts[t->tuple_group[k]], label, pred, weight,
+                              score);
+        }
+        if (t->with_scores && !isnan(score)) {
+            int st = cell_add_score(t, k, score, label, weight, err);
+            if (st != FA_OK) {
+                return st;
+            }
+        }
     }
     fa_counts_add_row(&t->overall, label, pred, weight, score);
+    return FA_OK;
+}
+
+/* Merges the source's cell score accumulators into the destination's matching cells. */
+static int merge_cells(fa_tally *dst, const fa_tally *src, fa_error *err)
+{
+    if (!dst->with_scores || !src->with_scores) {
+        return FA_OK;
+    }
+    for (size_t k = 0; k < src->cell_cap; k++) {
+        if (src->cell_scores[k] == NULL) {
+            continue;
+        }
+        const uint32_t *m = (const uint32_t *)(const void *)fa_intern_str(&src->tuples, k);
+        for (size_t a = 0; a < dst->n_base; a++) {
+            const fa_intern *sv = &src->attrs[a].values;
+            long d = fa_intern_find(&dst->attrs[a].values, fa_intern_str(sv, m[a]),
+                                    fa_intern_len(sv, m[a]));
+            if (d < 0) {
+                return fa_error_set(err, FA_EINTERNAL, NULL, 0, 0, "merge: cell member missing");
+            }
+            dst->tuple[a] = (uint32_t)d;
+        }
+        size_t k2;
+        if (combo_index(dst, &k2) != 0) {
+            return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        fa_scorestats *acc;
+        int st = cell_accumulator(dst, k2, &acc, err);
+        if (st == FA_OK) {
+            st = fa_scorestats_merge(acc, src->cell_scores[k], err);
+        }
+        if (st != FA_OK) {
+            return st;
+        }
+    }
     return FA_OK;
 }
 
@@ -346,7 +439,7 @@ int fa_tally_merge(fa_tally *dst, const fa_tally *src, fa_error *err)
         }
     }
     fa_counts_add(&dst->overall, &src->overall);
-    return FA_OK;
+    return merge_cells(dst, src, err);
 }
 
 size_t fa_tally_n_attrs(const fa_tally *t)
@@ -377,4 +470,74 @@ const fa_counts *fa_tally_group_counts(const fa_tally *t, size_t a, size_t g)
 const fa_counts *fa_tally_overall(const fa_tally *t)
 {
     return &t->overall;
+}
+
+int fa_tally_enable_scores(fa_tally *t)
+{
+    t->with_scores = 1;
+    return FA_OK;
+}
+
+/* Every cell's statistics computed once; NULL for a cell without scores. */
+static int compute_cells(fa_scores ***out, const fa_tally *t, const fa_scores_options *o,
+                         fa_error *err)
+{
+    size_t n = fa_intern_count(&t->tuples);
+    fa_scores **cells = fa_calloc_array(n, sizeof *cells);
+    if (cells == NULL) {
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    int st = FA_OK;
+    for (size_t k = 0; k < n && st == FA_OK; k++) {
+        if (k < t->cell_cap && t->cell_scores[k] != NULL) {
+            st = fa_scores_compute(&cells[k], t->cell_scores[k], o, err);
+        }
+    }
+    *out = cells;
+    return st;
+}
+
+int fa_tally__compute_scores(fa_scores ***groups, fa_scores **overall, const fa_tally *t,
+                             const fa_scores_options *o, fa_error *err)
+{
+    size_t n_attrs = fa_tally_n_attrs(t), n_cells = fa_intern_count(&t->tuples);
+    *overall = NULL;
+    fa_scores **cells = NULL;
+    const fa_scores **parts = fa_calloc_array(n_cells, sizeof *parts);
+    int st = parts ? compute_cells(&cells, t, o, err)
+                   : fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t a = 0; a < n_attrs && st == FA_OK; a++) {
+        size_t ng = fa_tally_n_groups(t, a);
+        groups[a] = fa_calloc_array(ng, sizeof *groups[a]);
+        if (groups[a] == NULL) {
+            st = fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+            break;
+        }
+        for (size_t g = 0; g < ng && st == FA_OK; g++) {
+            size_t np = 0;
+            for (size_t k = 0; k < n_cells; k++) {
+                const uint32_t *m = (const uint32_t *)(const void *)fa_intern_str(&t->tuples, k);
+                size_t member = a < t->n_base ? m[a] : t->tuple_group[k];
+                if (cells[k] != NULL && member == g) {
+                    parts[np++] = cells[k];
+                }
+            }
+            st = fa_scores_merge(&groups[a][g], parts, np, o, err);
+        }
+    }
+    if (st == FA_OK) {
+        size_t np = 0;
+        for (size_t k = 0; k < n_cells; k++) {
+            if (cells[k] != NULL) {
+                parts[np++] = cells[k];
+            }
+        }
+        st = fa_scores_merge(overall, parts, np, o, err);
+    }
+    for (size_t k = 0; cells && k < n_cells; k++) {
+        fa_scores_free(cells[k]);
+    }
+    free(cells);
+    free(parts);
+    return st;
 }

@@ -156,6 +156,95 @@ static void intervals(jb *b, cJSON *parent, const fa_interval ci[])
     }
 }
 
+static const char *const SCORE_NAMES[FA_SCORE_METRIC_COUNT] = {
+    "roc_auc", "average_precision", "brier_score", "log_loss", "expected_calibration_error",
+    "calibration_in_the_large", "mean_score"};
+
+/* Score metrics of a group (or all rows): values, undefined reasons, reliability bins. */
+static void score_block(jb *b, cJSON *parent, const fa_scores *sc)
+{
+    if (sc == NULL) {
+        return;
+    }
+    cJSON *o = obj(b, parent, "scores"), *u = NULL;
+    for (int k = 0; o && k < FA_SCORE_METRIC_COUNT; k++) {
+        const char *why = NULL;
+        double v = fa_scores_value(sc, (fa_score_metric)k, &why);
+        num(b, o, SCORE_NAMES[k], v);
+        if (why) {
+            if (u == NULL && (u = obj(b, o, "undefined")) == NULL) {
+                return;
+            }
+            str(b, u, SCORE_NAMES[k], why);
+        }
+    }
+    size_t n = 0;
+    const fa_calibration_bin *bins = fa_scores_bins(sc, &n);
+    cJSON *ca = arr(b, parent, "calibration");
+    for (size_t i = 0; ca && bins && i < n; i++) {
+        cJSON *e = obj(b, ca, NULL);
+        num(b, e, "lo", bins[i].lo);
+        num(b, e, "hi", bins[i].hi);
+        num(b, e, "weight", bins[i].weight);
+        num(b, e, "mean_predicted", bins[i].mean_predicted);
+        num(b, e, "observed_rate", bins[i].observed_rate);
+    }
+}
+
+/* Selection rate, TPR and FPR of every group at a common grid of thresholds, for curves. */
+static void sweep(jb *b, cJSON *root, const fa_result *r)
+{
+    if (r->overall_scores == NULL) {
+        return;
+    }
+    double thr[FA_DEFAULT_SWEEP_POINTS];
+    size_t n = FA_DEFAULT_SWEEP_POINTS;
+    fa_sweep_point pts[FA_DEFAULT_SWEEP_POINTS];
+    if (fa_scores_threshold_grid(thr, &n, r->overall_scores, FA_DEFAULT_SWEEP_POINTS, NULL) !=
+            FA_OK ||
+        n == 0) {
+        return;
+    }
+    cJSON *o = obj(b, root, "threshold_sweep");
+    cJSON *t = o ? arr(b, o, "thresholds") : NULL;
+    for (size_t i = 0; t && i < n; i++) {
+        char text[40];
+        fa_format_double(text, sizeof text, thr[i]);
+        cJSON *v = cJSON_CreateRaw(text);
+        if (v == NULL || !cJSON_AddItemToArray(t, v)) {
+            cJSON_Delete(v);
+            b->oom = 1;
+        }
+    }
+    cJSON *ga = o ? arr(b, o, "groups") : NULL;
+    static const char *const K[3] = {"selection_rate", "true_positive_rate", "false_positive_rate"};
+    for (size_t a = 0; ga && a < r->n_attrs; a++) {
+        const fa_attr_result *at = &r->attrs[a];
+        for (size_t g = 0; g < at->n_groups; g++) {
+            if (at->groups[g].scores == NULL) {
+                continue;
+            }
+            fa_scores_sweep(pts, at->groups[g].scores, thr, n);
+            cJSON *e = obj(b, ga, NULL);
+            str(b, e, "attribute", at->name);
+            str(b, e, "value", at->groups[g].value);
+            for (int k = 0; e && k < 3; k++) {
+                cJSON *vals = arr(b, e, K[k]);
+                for (size_t i = 0; vals && i < n; i++) {
+                    double v = k == 0 ? pts[i].selection_rate : k == 1 ? pts[i].tpr : pts[i].fpr;
+                    char text[40];
+                    fa_format_double(text, sizeof text, v);
+                    cJSON *x = isfinite(v) ? cJSON_CreateRaw(text) : cJSON_CreateNull();
+                    if (x == NULL || !cJSON_AddItemToArray(vals, x)) {
+                        cJSON_Delete(x);
+                        b->oom = 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
 static void header(jb *b, cJSON *root, const fa_result *r)
 {
     str(b, root, "fairaudit_version", FA_VERSION);
@@ -207,6 +296,7 @@ static void groups(jb *b, cJSON *root, const fa_result *r)
             counts(b, o, &gr->counts);
             metrics(b, o, gr->metrics, gr->reasons, r->score != NULL);
             intervals(b, o, gr->ci);
+            score_block(b, o, gr->scores);
             cJSON *f = arr(b, o, "flags");
             if (f && gr->small) {
                 char buf[96];
@@ -545,6 +635,7 @@ int fa_result_to_json_string(char **out, const fa_result *res, fa_error *err)
         counts(&b, ov, &res->overall);
         metrics(&b, ov, res->overall_metrics, res->overall_reasons, res->score != NULL);
         intervals(&b, ov, res->overall_ci);
+        score_block(&b, ov, res->overall_scores);
     }
     groups(&b, root, res);
     disparities(&b, root, res);
@@ -552,6 +643,7 @@ int fa_result_to_json_string(char **out, const fa_result *res, fa_error *err)
     tests(&b, root, res);
     imbalance(&b, root, res);
     individual(&b, root, res);
+    sweep(&b, root, res);
     gates(&b, root, res);
     char *text = b.oom ? NULL : cJSON_Print(root);
     cJSON_Delete(root);

@@ -60,12 +60,14 @@ void fa_result_free(fa_result *res)
         fa_attr_result *at = &res->attrs[a];
         for (size_t g = 0; g < at->n_groups; g++) {
             free(at->groups[g].value);
+            fa_scores_free(at->groups[g].scores);
         }
         free(at->groups);
         free(at->name);
         fa_bootstrap_free(at->boot);
     }
     free(res->attrs);
+    fa_scores_free(res->overall_scores);
     for (size_t i = 0; i < res->n_gates; i++) {
         free(res->gates[i].attribute);
         free(res->gates[i].group);
@@ -154,6 +156,26 @@ int fa_result_group_ci(const fa_result *res, size_t a, size_t g, fa_metric m, do
     *lo = ci->lo;
     *hi = ci->hi;
     return !isnan(ci->lo);
+}
+
+double fa_result_score_metric(const fa_result *res, size_t a, size_t g, const char *name,
+                              const char **reason)
+{
+    static const char *const NAMES[FA_SCORE_METRIC_COUNT] = {
+        "roc_auc", "average_precision", "brier_score", "log_loss", "expected_calibration_error",
+        "calibration_in_the_large", "mean_score"};
+    const char *dummy;
+    if (reason == NULL) {
+        reason = &dummy;
+    }
+    const fa_scores *sc = a == (size_t)-1 ? res->overall_scores : res->attrs[a].groups[g].scores;
+    *reason = sc ? "unknown score metric" : "no score metrics in this audit";
+    for (int k = 0; sc && name && k < FA_SCORE_METRIC_COUNT; k++) {
+        if (strcmp(name, NAMES[k]) == 0) {
+            return fa_scores_value(sc, (fa_score_metric)k, reason);
+        }
+    }
+    return NAN;
 }
 
 double fa_result_overall_metric(const fa_result *res, fa_metric m, const char **reason)

@@ -14,6 +14,7 @@
 #include "metrics/disparity.h"
 #include "metrics/imbalance.h"
 #include "metrics/interval.h"
+#include "metrics/scores.h"
 #include "metrics/stattest.h"
 #include "metrics/summary.h"
 
@@ -35,6 +36,7 @@ typedef struct fa_group_result {
     fa_prop_test test[FA_N_TESTED];           /* against the reference (not for it) */
     double p_adjusted[FA_N_TESTED];           /* Holm, across every test of the audit */
     fa_imbalance_group imbalance;
+    fa_scores *scores; /* score metrics (with a score column), or NULL */
 } fa_group_result;
 
 /* One sensitive attribute (or the intersection). */
@@ -117,6 +119,7 @@ struct fa_result {
     fa_counts overall;
     double overall_metrics[FA_METRIC_COUNT_ALL];
     fa_interval overall_ci[FA_METRIC_COUNT_ALL];
+    fa_scores *overall_scores; /* with a score column, or NULL */
     fa_ci_method ci_method;
     size_t bootstrap;  /* replicates; 0: none */
     uint64_t seed;

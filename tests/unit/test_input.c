@@ -50,6 +50,7 @@ static fa_result *audit(const char *path, int threads)
     o.n_groups = 2;
     o.intersect = 1;
     o.threads = threads;
+    o.score_metrics = 1;
     fa_error err;
     fa_result *res = NULL;
     int st = fa_audit_csv(&res, path, &o, NULL, &err);
@@ -114,6 +115,13 @@ static void input__chunked_counts_equal_the_sequential_reader(void **state)
             assert_true(fabs(x->score_sum - y->score_sum) <= 1e-9 * y->score_sum);
         }
     }
+    /* exact AUC from the cells merged: the same number whichever way the file was read */
+    const char *why;
+    double auc_a = fa_result_score_metric(a, (size_t)-1, 0, "roc_auc", &why);
+    double auc_b = fa_result_score_metric(b, (size_t)-1, 0, "roc_auc", &why);
+    assert_true(auc_a > 0.0 && auc_a == auc_b);
+    assert_true(fa_result_score_metric(a, 0, 0, "roc_auc", &why) ==
+                fa_result_score_metric(b, 0, 0, "roc_auc", &why));
     fa_result_free(a);
     fa_result_free(b);
     unlink(p1);
