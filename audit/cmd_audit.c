@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit_explain.h"
 #include "audit/cli.h"
 #include "audit/policy.h"
 
@@ -24,6 +25,8 @@ typedef struct audit_args {
     char *owned[2 * MAX_LIST]; /* strings split out of argv */
     size_t n_owned;
     int quiet;
+    fa_audit_explain ex;
+    const char *scorings[MAX_LIST];
 } audit_args;
 
 static void usage(FILE *f)
@@ -70,6 +73,14 @@ static void usage(FILE *f)
           "  --seed N               seed of the bootstrap (default 0): same seed, same bytes\n"
           "  --bca                  bias-corrected and accelerated intervals (default:\n"
           "                         percentile)\n"
+          "Attributions (permutation importance, 'fairaudit explain --help'):\n"
+          "  --model MODEL          XGBoost or linear model JSON (docs/models.md)\n"
+          "  --features-file X.csv  the model's features, row-aligned with PRED.csv\n"
+          "  --explain permutation  the method (the default)\n"
+          "  --scoring LIST         scorings, comma-separated (default: accuracy,\n"
+          "                         demographic_parity_difference; a fairness scoring runs\n"
+          "                         once per --group column)\n"
+          "  --repeats R            shuffles per feature (default 5), seeded by --seed\n"
           "Policy and output:\n"
           "  --policy POLICY.json   gates to evaluate (see README, 'fairaudit policy init')\n"
           "  --json OUT.json        write the full result as JSON (atomically)\n"
@@ -135,7 +146,8 @@ static int add_reference(audit_args *a, const char *spec)
 enum {
     OPT_LABEL = 256, OPT_PRED, OPT_SCORE, OPT_GROUP, OPT_WEIGHT, OPT_POSITIVE, OPT_DELIM,
     OPT_INTERSECT, OPT_REFERENCE, OPT_REFRULE, OPT_MINSIZE, OPT_TAU, OPT_POLICY, OPT_JSON,
-    OPT_QUIET, OPT_THREADS, OPT_THRESHOLD, OPT_CONFIDENCE, OPT_CI, OPT_BOOTSTRAP, OPT_SEED, OPT_BCA, OPT_SCORE_METRICS, OPT_HELP
+    OPT_QUIET, OPT_THREADS, OPT_THRESHOLD, OPT_CONFIDENCE, OPT_CI, OPT_BOOTSTRAP, OPT_SEED, OPT_BCA, OPT_SCORE_METRICS, OPT_MODEL, OPT_FEATURES, OPT_EXPLAIN, OPT_SCORING,
+    OPT_REPEATS, OPT_HELP
 };
 
 static const struct option LONG_OPTS[] = {
@@ -162,6 +174,11 @@ static const struct option LONG_OPTS[] = {
     {"seed", required_argument, NULL, OPT_SEED},
     {"bca", no_argument, NULL, OPT_BCA},
     {"score-metrics", no_argument, NULL, OPT_SCORE_METRICS},
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"features-file", required_argument, NULL, OPT_FEATURES},
+    {"explain", required_argument, NULL, OPT_EXPLAIN},
+    {"scoring", required_argument, NULL, OPT_SCORING},
+    {"repeats", required_argument, NULL, OPT_REPEATS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -278,6 +295,47 @@ static int parse_option(audit_args *a, int c, const char *arg)
     case OPT_SCORE_METRICS:
         a->o.score_metrics = 1;
         break;
+    case OPT_MODEL:
+        a->ex.model_path = arg;
+        break;
+    case OPT_FEATURES:
+        a->ex.features_path = arg;
+        break;
+    case OPT_EXPLAIN:
+        if (strcmp(arg, "permutation") != 0) {
+            return fa_cli_usage_error("--explain: expected 'permutation' (Shapley methods are "
+                                      "not available yet), got '%s'",
+                                      arg);
+        }
+        break;
+    case OPT_SCORING: {
+        char *copy = strdup(arg);
+        if (copy == NULL || a->n_owned >= 2 * MAX_LIST) {
+            free(copy);
+            return fa_cli_usage_error("--scoring: too many values");
+        }
+        a->owned[a->n_owned++] = copy;
+        a->ex.n_scorings = 0;
+        for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
+             tok = strtok_r(NULL, ",", &save)) {
+            if (a->ex.n_scorings >= MAX_LIST) {
+                return fa_cli_usage_error("--scoring: at most %d values", MAX_LIST);
+            }
+            if (fa_permutation_scoring_needs(tok) < 0) {
+                return fa_cli_usage_error("--scoring: unknown scoring '%s'", tok);
+            }
+            a->scorings[a->ex.n_scorings++] = tok;
+        }
+        break;
+    }
+    case OPT_REPEATS: {
+        long r;
+        if (parse_long(arg, "--repeats", 1, 10000, &r)) {
+            return FA_EXIT_USAGE;
+        }
+        a->ex.repeats = (size_t)r;
+        break;
+    }
     case OPT_HELP:
         usage(stdout);
         return 0;
@@ -320,6 +378,9 @@ static int parse_args(audit_args *a, int argc, char **argv)
     if (a->o.pred && !isnan(a->o.threshold)) {
         return fa_cli_usage_error("audit: give --pred or --threshold, not both");
     }
+    if ((a->ex.model_path == NULL) != (a->ex.features_path == NULL)) {
+        return fa_cli_usage_error("audit: --model and --features-file go together");
+    }
     if (a->o.score_metrics && a->o.score == NULL) {
         return fa_cli_usage_error("audit: --score-metrics needs --score");
     }
@@ -342,7 +403,9 @@ static int run(audit_args *a)
     for (size_t i = 0; policy && i < fa_policy__n_warnings(policy); i++) {
         fprintf(stderr, "%s\n", fa_policy__warning(policy, i));
     }
-    if (fa_audit_csv(&res, a->input, &a->o, policy, &err) != FA_OK) {
+    a->ex.pred_path = a->input;
+    if (fa_audit_csv(&res, a->input, &a->o, policy, &err) != FA_OK ||
+        (a->ex.model_path && fa_audit_explain_run(res, &a->ex, &a->o, &err) != FA_OK)) {
         status = fa_cli_report_error(&err);
     } else if (a->json_path && fa_result_write_json(res, a->json_path, &err) != FA_OK) {
         status = fa_cli_report_error(&err);
@@ -369,6 +432,13 @@ int fa_cmd_audit(int argc, char **argv)
     a.o.ref_values = a.ref_values;
     a.o.log = fa_cli_log;
     a.o.bootstrap = FA_CLI_DEFAULT_BOOTSTRAP;
+    static const char *const DEFAULT_SCORINGS[] = {"accuracy", "demographic_parity_difference"};
+    for (size_t i = 0; i < 2; i++) {
+        a.scorings[i] = DEFAULT_SCORINGS[i];
+    }
+    a.ex.scorings = a.scorings;
+    a.ex.n_scorings = 2;
+    a.ex.repeats = FA_PERMUTATION_DEFAULT_REPEATS;
     int st = parse_args(&a, argc, argv);
     if (st < 0) {
         st = run(&a);

@@ -737,6 +737,21 @@ const char *fa_permutation_result_scoring(const fa_permutation_result *r);
 /** Number of rows scored: n_rows, or max_samples when it subsampled. */
 size_t fa_permutation_result_rows(const fa_permutation_result *r);
 
+/* ------------------------------------------------- attributions in audits */
+
+/**
+ * Runs permutation importance (fa_permutation_importance) and adds it to an audit's result,
+ * so the JSON and the report carry it. `attribute` names the sensitive column of a fairness
+ * scoring (NULL otherwise); `model_path` and `features_path` are recorded (may be NULL).
+ */
+int fa_result_add_permutation(fa_result *res, const fa_model *m, const double x[],
+                              size_t n_rows, const double y[], const int32_t group[],
+                              const char *attribute, const fa_permutation_options *opts,
+                              const char *model_path, const char *features_path, fa_error *err);
+
+/** Number of attribution runs in the result. */
+size_t fa_result_n_attributions(const fa_result *res);
+
 #ifdef __cplusplus
 }
 #endif

@@ -569,6 +569,35 @@ static void individual(jb *b, cJSON *root, const fa_result *r)
     }
 }
 
+/* Attribution runs (permutation importance) as computed by audit/attribution.c. */
+static void attributions(jb *b, cJSON *root, const fa_result *r)
+{
+    if (r->n_attributions == 0) {
+        return;
+    }
+    cJSON *o = obj(b, root, "attributions");
+    str(b, o, "model", r->model_path);
+    str(b, o, "features_file", r->features_path);
+    cJSON *runs = o ? arr(b, o, "runs") : NULL;
+    for (size_t i = 0; runs && i < r->n_attributions; i++) {
+        const fa_attribution *a = &r->attributions[i];
+        cJSON *e = obj(b, runs, NULL);
+        str(b, e, "method", a->method);
+        str(b, e, "scoring", a->scoring);
+        str(b, e, "attribute", a->attribute);
+        num(b, e, "baseline", a->baseline);
+        num(b, e, "rows", (double)a->rows);
+        num(b, e, "repeats", (double)a->repeats);
+        cJSON *im = e ? arr(b, e, "importances") : NULL;
+        for (size_t k = 0; im && k < a->n; k++) {
+            cJSON *f = obj(b, im, NULL);
+            str(b, f, "feature", a->names[k]);
+            num(b, f, "mean", a->mean[k]);
+            num(b, f, "std", a->std[k]);
+        }
+    }
+}
+
 static const char *verdict_name(fa_verdict v)
 {
     return v == FA_VERDICT_PASSED ? "passed" : v == FA_VERDICT_FAILED ? "failed" : "inconclusive";
@@ -644,6 +673,7 @@ int fa_result_to_json_string(char **out, const fa_result *res, fa_error *err)
     imbalance(&b, root, res);
     individual(&b, root, res);
     sweep(&b, root, res);
+    attributions(&b, root, res);
     gates(&b, root, res);
     char *text = b.oom ? NULL : cJSON_Print(root);
     cJSON_Delete(root);

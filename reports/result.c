@@ -82,6 +82,21 @@ void fa_result_free(fa_result *res)
         free(res->warnings[i]);
     }
     free(res->warnings);
+    for (size_t i = 0; i < res->n_attributions; i++) {
+        fa_attribution *at = &res->attributions[i];
+        for (size_t k = 0; at->names && k < at->n; k++) {
+            free(at->names[k]);
+        }
+        free(at->names);
+        free(at->mean);
+        free(at->std);
+        free(at->method);
+        free(at->scoring);
+        free(at->attribute);
+    }
+    free(res->attributions);
+    free(res->model_path);
+    free(res->features_path);
     free(res);
 }
 

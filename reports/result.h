@@ -94,6 +94,17 @@ typedef struct fa_gate_result {
     int small_reference;      /* the reference group is below min_group_size */
 } fa_gate_result;
 
+/* One attribution run kept in the result (plain data: reports/ knows no models). */
+typedef struct fa_attribution {
+    char *method;    /* "permutation" */
+    char *scoring;   /* "accuracy", "demographic_parity_difference", ... */
+    char *attribute; /* the sensitive column of a fairness scoring, or NULL */
+    double baseline;
+    size_t rows, repeats, n;
+    char **names;    /* n features (or feature groups) */
+    double *mean, *std;
+} fa_attribution;
+
 /* Options of the policy that reach the result. */
 typedef enum fa_inconclusive_map {
     FA_INCONCLUSIVE_KEEP = 0,
@@ -135,6 +146,9 @@ struct fa_result {
     fa_verdict verdict;
     char **warnings;
     size_t n_warnings, cap_warnings;
+    char *model_path, *features_path;
+    fa_attribution *attributions;
+    size_t n_attributions;
 };
 
 /* Appends a warning (copied) to the result; returns FA_OK or FA_ENOMEM. */

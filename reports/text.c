@@ -131,6 +131,28 @@ int fa_result_write_text(const fa_result *res, FILE *f, fa_error *err)
             "  (* reference group; '-' undefined; groups with fewer than %ld rows are "
             "excluded from summaries)\n",
             res->min_group_size);
+    for (size_t i = 0; i < res->n_attributions; i++) {
+        const fa_attribution *a = &res->attributions[i];
+        fprintf(f, "\n%s importance, %s%s%s (baseline %.4f, %zu repeats): top features\n",
+                a->method, a->scoring, a->attribute ? " over " : "",
+                a->attribute ? a->attribute : "", a->baseline, a->repeats);
+        /* the five largest |mean|, without sorting the stored order */
+        int shown[5] = {-1, -1, -1, -1, -1};
+        for (int s = 0; s < 5 && (size_t)s < a->n; s++) {
+            int best = -1;
+            for (size_t k = 0; k < a->n; k++) {
+                int used = 0;
+                for (int u = 0; u < s; u++) {
+                    used |= shown[u] == (int)k;
+                }
+                if (!used && (best < 0 || fabs(a->mean[k]) > fabs(a->mean[best]))) {
+                    best = (int)k;
+                }
+            }
+            shown[s] = best;
+            fprintf(f, "  %-40.40s %10.5f +- %.5f\n", a->names[best], a->mean[best], a->std[best]);
+        }
+    }
     if (res->n_gates > 0) {
         fprintf(f, "\ngates:\n");
         for (size_t i = 0; i < res->n_gates; i++) {
