@@ -444,19 +444,26 @@ int fa_model_predict(const fa_model *m, double out[], const double x[], size_t n
         return FA_OK;
     }
     int st = m->vt->predict(out, x, n_rows, m->n_features, err, m->payload);
-    if (st != FA_OK || m->link != FA_LINK_LOGISTIC || output == m->vt->native) {
-        return st;
+    if (st == FA_OK) {
+        fa_model__convert(m, out, n_rows, output);
+    }
+    return st;
+}
+
+void fa_model__convert(const fa_model *m, double out[], size_t n, fa_model_output output)
+{
+    if (m->link != FA_LINK_LOGISTIC || output == m->vt->native) {
+        return;
     }
     if (output == FA_OUTPUT_PROBABILITY) {
-        for (size_t i = 0; i < n_rows; i++) {
+        for (size_t i = 0; i < n; i++) {
             out[i] = 1.0 / (1.0 + exp(-out[i]));
         }
     } else {
-        for (size_t i = 0; i < n_rows; i++) {
+        for (size_t i = 0; i < n; i++) {
             out[i] = log(out[i]) - log1p(-out[i]);
         }
     }
-    return FA_OK;
 }
 
 /* Appends the quoted names of the missing features to msg, politely truncated. */

@@ -56,6 +56,12 @@ int fa_model__set_names(fa_model *m, const char *const names[], size_t n, const 
 int fa_model__parse_json(fa_model **out, const char *text, size_t len, const char *name,
                          fa_error *err);
 
+/*
+ * Converts n outputs of m's back end (its native kind) to `output` in place, through the
+ * link, as fa_model_predict does after calling the back end.
+ */
+void fa_model__convert(const fa_model *m, double out[], size_t n, fa_model_output output);
+
 /* ------------------------------------------------------- shared JSON helpers */
 
 /* Context of a model file being read: its name for messages and the caller's error record. */
@@ -150,5 +156,56 @@ int fa_xgboost__trees(const fa_xgboost_tree **trees, size_t *n_trees, double *ba
  * FA_EINVAL when m is not an XGBoost model.
  */
 int fa_xgboost__set_float32(fa_model *m, int on);
+
+/*
+ * Incremental prediction, for permutation importance, which changes a few columns of the same
+ * matrix over and over. When only the columns of a set S change, a row can reach another
+ * leaf of a tree only if the path it took tests a column of S, and then only from the first
+ * node of that path that does: the nodes above it see the same values. So the leaves of the
+ * unchanged rows are recorded once (fa_xgboost__predict_leaves), and a changed matrix is
+ * predicted (fa_xgboost__delta_predict) by walking only those rows and trees, from that
+ * node; the leaves are then added in tree order as in fa_model_predict, so the margins are
+ * the same bits as a full prediction.
+ *
+ * A leaf record holds the leaf each row reaches in each tree, as an index within the tree
+ * (breadth-first, as fa_xgboost_tree), in blocks of rows (the layout is xgboost.c's).
+ */
+
+/*
+ * Entries (uint16_t) of the leaf record of n_rows rows into *n. FA_EINVAL when m is not an
+ * XGBoost model, FA_EDOMAIN when a tree has more than 65536 nodes (its leaves do not fit a
+ * uint16_t), FA_ENOMEM when the count overflows.
+ */
+int fa_xgboost__leaf_record_size(size_t *n, const fa_model *m, size_t n_rows);
+
+/*
+ * Margins (FA_OUTPUT_MARGIN, the same bits as fa_model_predict) of the n_rows rows of x
+ * (row-major, fa_model_n_features(m) columns) into out[], and their leaf record into
+ * leaves[] (fa_xgboost__leaf_record_size entries). m must be a model that function accepts.
+ */
+void fa_xgboost__predict_leaves(double out[], uint16_t leaves[], const fa_model *m,
+                                const double x[], size_t n_rows);
+
+/* A thread's workspace for incremental prediction: the changed columns and per-node marks. */
+typedef struct fa_xgboost_delta fa_xgboost_delta;
+
+/*
+ * A workspace for model m (borrowed until fa_xgboost__delta_free), no column marked.
+ * FA_EINVAL when m is not an XGBoost model, FA_ENOMEM.
+ */
+int fa_xgboost__delta_create(fa_xgboost_delta **out, const fa_model *m);
+
+void fa_xgboost__delta_free(fa_xgboost_delta *d);
+
+/* Marks the columns cols[0..n_cols) (each below fa_model_n_features) as the changed set S. */
+void fa_xgboost__delta_set_columns(fa_xgboost_delta *d, const size_t cols[], size_t n_cols);
+
+/*
+ * Margins of the n_rows rows of x, which must equal rows first_row .. first_row + n_rows - 1
+ * of the matrix the record `leaves` was made from outside the marked columns: the same bits
+ * as fa_model_predict with FA_OUTPUT_MARGIN.
+ */
+void fa_xgboost__delta_predict(double out[], const fa_xgboost_delta *d, const double x[],
+                               size_t n_rows, const uint16_t leaves[], size_t first_row);
 
 #endif

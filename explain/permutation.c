@@ -26,6 +26,11 @@
  * holds a block of rows, refilled from the matrix block by block. Nothing is allocated once
  * the work starts.
  *
+ * Speed: for an XGBoost model, the baseline prediction also records the leaf each row
+ * reaches in each tree (shared by the threads, 2 bytes per row and tree, up to
+ * FA_PERMUTATION__LEAF_BYTES), and a repeat re-walks only the rows and trees whose path
+ * tests a shuffled column (fa_xgboost__delta_predict): the same bits, about 3x faster.
+ *
  * An undefined score (roc_auc with one class, a summary over fewer than two defined groups)
  * is NAN; it propagates to the importances and their mean, as in numpy.
  */
@@ -45,6 +50,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "explain/model.h"
 #include "metrics/disparity.h"
 #include "metrics/scores.h"
 #include "metrics/summary.h"
@@ -52,6 +58,10 @@
 /* Total bytes of the per-thread copies of the matrix before the windows become row blocks:
  * 1e5 x 20 doubles (16 MB) per thread stays a whole-matrix copy on a 2-core machine. */
 #define FA_PERMUTATION__WINDOW_BYTES ((size_t)256 << 20)
+
+/* Largest record of the rows' leaves for incremental prediction (2 bytes per tree and row:
+ * 20 MB for 1e5 rows and 100 trees); beyond it every repeat predicts in full. */
+#define FA_PERMUTATION__LEAF_BYTES ((size_t)256 << 20)
 
 /* The subsample's random stream: a "feature index" no feature has. */
 #define FA_PERMUTATION__SUBSAMPLE_STREAM UINT64_MAX
@@ -94,6 +104,7 @@ typedef struct problem {
     const size_t *unit_start; /* n_units + 1 offsets into unit_cols */
     const size_t *unit_cols;
     size_t n_units, repeats, window_rows;
+    const uint16_t *leaves; /* the leaves of an XGBoost model's rows, or NULL */
     scoring sc;
     double threshold;
     size_t min_group_size;
@@ -116,7 +127,8 @@ typedef struct workspace {
     fa_counts *counts;   /* n_groups, summaries only */
     double *vals;        /* n_groups */
     unsigned char *excl; /* n_groups */
-    size_t failed_task;  /* SIZE_MAX: none */
+    fa_xgboost_delta *delta; /* with pb->leaves */
+    size_t failed_task;      /* SIZE_MAX: none */
     fa_error err;
 } workspace;
 
@@ -331,6 +343,19 @@ static void set_columns(double *window, const problem *pb, const size_t cols[], 
     }
 }
 
+/* Predicts rows [s, s + rows) of the window into ws->pred + s: in full, or from the recorded
+ * leaves when the model allows it (the same bits). */
+static int predict_window(workspace *ws, const problem *pb, size_t s, size_t rows)
+{
+    if (pb->leaves == NULL) {
+        return fa_model_predict(pb->model, ws->pred + s, ws->window, rows, FA_OUTPUT_PROBABILITY,
+                                &ws->err);
+    }
+    fa_xgboost__delta_predict(ws->pred + s, ws->delta, ws->window, rows, pb->leaves, s);
+    fa_model__convert(pb->model, ws->pred + s, rows, FA_OUTPUT_PROBABILITY);
+    return FA_OK;
+}
+
 /* Repeat r of unit k: shuffle, predict every row through the window, score. */
 static int run_task(workspace *ws, const problem *pb, size_t k, size_t r, double *out)
 {
@@ -343,14 +368,16 @@ static int run_task(workspace *ws, const problem *pb, size_t k, size_t r, double
         ws->perm[i] = i;
     }
     gsl_ran_shuffle(ws->rng, ws->perm, m, sizeof *ws->perm);
+    if (ws->delta != NULL) {
+        fa_xgboost__delta_set_columns(ws->delta, cols, n_cols);
+    }
     for (size_t s = 0; s < m; s += b) {
         size_t rows = m - s < b ? m - s : b;
         if (!whole) {
             memcpy(ws->window, pb->x + s * p, rows * p * sizeof *ws->window);
         }
         set_columns(ws->window, pb, cols, n_cols, ws->perm, s, rows);
-        int st = fa_model_predict(pb->model, ws->pred + s, ws->window, rows, FA_OUTPUT_PROBABILITY,
-                                  &ws->err);
+        int st = predict_window(ws, pb, s, rows);
         if (whole) {
             set_columns(ws->window, pb, cols, n_cols, NULL, s, rows);
         }
@@ -370,6 +397,7 @@ static void workspace_dispose(workspace *ws)
     free(ws->pred);
     free(ws->perm);
     gsl_rng_free(ws->rng);
+    fa_xgboost__delta_free(ws->delta);
     free(ws->pairs);
     free(ws->counts);
     free(ws->vals);
@@ -386,6 +414,9 @@ static int workspace_init(workspace *ws, const problem *pb)
     ws->perm = fa_alloc_array(pb->m, sizeof *ws->perm);
     ws->rng = gsl_rng_alloc(gsl_rng_mt19937);
     int bad = ws->window == NULL || ws->pred == NULL || ws->perm == NULL || ws->rng == NULL;
+    if (pb->leaves != NULL) {
+        bad |= fa_xgboost__delta_create(&ws->delta, pb->model) != FA_OK;
+    }
     if (pb->sc.kind == SK_ROC_AUC) {
         bad |= (ws->pairs = fa_alloc_array(pb->m, sizeof *ws->pairs)) == NULL;
     }
@@ -667,8 +698,20 @@ static int run_tasks(fa_permutation_result *r, workspace *ws, int threads, const
     return first->err.status < 0 ? first->err.status : FA_EINTERNAL;
 }
 
+/* The baseline's predictions, recording the rows' leaves when pb->leaves (== leaves) is set. */
+static int predict_baseline(double pred[], uint16_t leaves[], const problem *pb, fa_error *err)
+{
+    if (pb->leaves == NULL) {
+        return fa_model_predict(pb->model, pred, pb->x, pb->m, FA_OUTPUT_PROBABILITY, err);
+    }
+    fa_xgboost__predict_leaves(pred, leaves, pb->model, pb->x, pb->m);
+    fa_model__convert(pb->model, pred, pb->m, FA_OUTPUT_PROBABILITY);
+    return FA_OK;
+}
+
 /* Baseline, then every task, then the means and standard deviations. */
-static int compute(fa_permutation_result *r, const problem *pb, int threads, fa_error *err)
+static int compute(fa_permutation_result *r, const problem *pb, uint16_t leaves[], int threads,
+                   fa_error *err)
 {
     workspace *ws = fa_calloc_array((size_t)threads, sizeof *ws);
     if (ws == NULL) {
@@ -681,7 +724,7 @@ static int compute(fa_permutation_result *r, const problem *pb, int threads, fa_
         }
     }
     if (st == FA_OK) {
-        st = fa_model_predict(pb->model, ws[0].pred, pb->x, pb->m, FA_OUTPUT_PROBABILITY, err);
+        st = predict_baseline(ws[0].pred, leaves, pb, err);
     }
     if (st == FA_OK) {
         r->baseline = score(&ws[0], pb, ws[0].pred);
@@ -718,9 +761,27 @@ static int plan(problem *pb, const fa_permutation_options *o, size_t window_byte
     return threads;
 }
 
+/*
+ * The record of the rows' leaves for incremental prediction, when the model has one and it
+ * fits leaf_bytes; else NULL (every repeat then predicts in full, which gives the same bits,
+ * so a failed allocation only costs time).
+ */
+static uint16_t *plan_leaves(problem *pb, size_t leaf_bytes)
+{
+    size_t n = 0;
+    if (fa_xgboost__leaf_record_size(&n, pb->model, pb->m) != FA_OK || n == 0 ||
+        n > leaf_bytes / sizeof(uint16_t)) {
+        return NULL;
+    }
+    uint16_t *leaves = fa_alloc_array(n, sizeof *leaves);
+    pb->leaves = leaves;
+    return leaves;
+}
+
 int fa_permutation__run(fa_permutation_result **out, const fa_model *m, const double x[],
                         size_t n_rows, const double y[], const int32_t group[],
-                        const fa_permutation_options *opts, size_t window_bytes, fa_error *err)
+                        const fa_permutation_options *opts, size_t window_bytes,
+                        size_t leaf_bytes, fa_error *err)
 {
     *out = NULL;
     problem pb;
@@ -741,6 +802,7 @@ int fa_permutation__run(fa_permutation_result **out, const fa_model *m, const do
     pb.seed = opts->seed;
     rows_data rd = {NULL, NULL, NULL};
     size_t *unit_start = NULL, *unit_cols = NULL;
+    uint16_t *leaves = NULL;
     fa_permutation_result *r = NULL;
     const double *labels = pb.sc.needs & FA_SCORING_NEEDS_LABELS ? y : NULL;
     if (select_rows(&rd, &pb, x, n_rows, labels, group, opts->max_samples) != 0 ||
@@ -750,9 +812,12 @@ int fa_permutation__run(fa_permutation_result **out, const fa_model *m, const do
         pb.unit_start = unit_start;
         pb.unit_cols = unit_cols;
         r = result_create(&pb, opts);
+        int threads = plan(&pb, opts, window_bytes);
+        leaves = r != NULL ? plan_leaves(&pb, leaf_bytes) : NULL;
         st = r == NULL ? fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory")
-                       : compute(r, &pb, plan(&pb, opts, window_bytes), err);
+                       : compute(r, &pb, leaves, threads, err);
     }
+    free(leaves);
     free(rd.x);
     free(rd.y);
     free(rd.g);
@@ -773,7 +838,7 @@ int fa_permutation_importance(fa_permutation_result **out, const fa_model *m, co
                               const fa_permutation_options *opts, fa_error *err)
 {
     return fa_permutation__run(out, m, x, n_rows, y, group, opts, FA_PERMUTATION__WINDOW_BYTES,
-                               err);
+                               FA_PERMUTATION__LEAF_BYTES, err);
 }
 
 void fa_permutation_result_free(fa_permutation_result *r)

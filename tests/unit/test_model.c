@@ -7,6 +7,8 @@
  * - XGBoost's float32 mode reproduces XGBoost's own float32 probability bit for bit;
  * - the walk on a tiny handmade ensemble (tests/data/models/tiny_xgb.json): missing values
  *   follow default_left, a value equal to its threshold goes right, comparisons are float32;
+ * - incremental prediction (fa_xgboost__delta_predict) gives the bits of a full prediction
+ *   for every changed column set, chunking, missing values and both summation modes;
  * - every malformed model fails with FA_EPARSE, its JSON path and its exact message;
  * - external commands: the same numbers as the native back end, the documented bytes on the
  *   pipe, and a clear error (never a hang or a crash) for a child that exits, hangs, writes
@@ -408,6 +410,116 @@ static void xgboost__predicts_blocks_and_single_rows_alike(void **state)
     }
     free(all);
     free(x);
+    fa_model_free(m);
+}
+
+/* ------------------------------------------------------------ incremental prediction */
+
+/*
+ * For each column set of `sets` (n_sets sets of set_size columns, -1 padded), the matrix with
+ * those columns taken from rows in reverse order, every 11th changed value missing: the
+ * margins from the leaf record, predicted in chunks of 1, 37 and all rows, are the bits of
+ * fa_model_predict. Then the same in float32 mode.
+ */
+static void check_delta(fa_model *m, const double *x, size_t n, const long *sets, size_t n_sets,
+                        size_t set_size)
+{
+    size_t p = fa_model_n_features(m), n_rec = 0;
+    assert_int_equal(fa_xgboost__leaf_record_size(&n_rec, m, n), FA_OK);
+    uint16_t *rec = malloc(n_rec * sizeof *rec);
+    double *z = malloc(n * sizeof *z), *xc = malloc(n * p * sizeof *xc);
+    assert_true(rec && z && xc);
+    fa_xgboost_delta *d = NULL;
+    assert_int_equal(fa_xgboost__delta_create(&d, m), FA_OK);
+    for (int mode = 0; mode < 2; mode++) {
+        assert_int_equal(fa_xgboost__set_float32(m, mode), FA_OK);
+        fa_xgboost__predict_leaves(z, rec, m, x, n);
+        double *full = predict_ok(m, x, n, FA_OUTPUT_MARGIN);
+        assert_memory_equal(z, full, n * sizeof *z);
+        free(full);
+        for (size_t k = 0; k < n_sets; k++) {
+            size_t cols[8], nc = 0;
+            memcpy(xc, x, n * p * sizeof *xc);
+            for (size_t c = 0; c < set_size && sets[k * set_size + c] >= 0; c++) {
+                cols[nc] = (size_t)sets[k * set_size + c];
+                for (size_t i = 0; i < n; i++) {
+                    xc[i * p + cols[nc]] = i % 11 == 3 ? NAN : x[(n - 1 - i) * p + cols[nc]];
+                }
+                nc++;
+            }
+            fa_xgboost__delta_set_columns(d, cols, nc);
+            double *want = predict_ok(m, xc, n, FA_OUTPUT_MARGIN);
+            const size_t chunks[] = {1, 37, n};
+            for (size_t c = 0; c < 3; c++) {
+                for (size_t s = 0; s < n; s += chunks[c]) {
+                    size_t rows = n - s < chunks[c] ? n - s : chunks[c];
+                    fa_xgboost__delta_predict(z + s, d, xc + s * p, rows, rec, s);
+                }
+                assert_memory_equal(z, want, n * sizeof *z);
+            }
+            free(want);
+        }
+    }
+    assert_int_equal(fa_xgboost__set_float32(m, 0), FA_OK);
+    fa_xgboost__delta_free(d);
+    free(rec);
+    free(z);
+    free(xc);
+}
+
+static void xgboost__delta_prediction_gives_the_bits_of_a_full_prediction_on_tiny(void **state)
+{
+    (void)state;
+    fa_model *m = load_ok(TINY_XGB);
+    enum { N = 700 }; /* not a multiple of the record's blocks */
+    double *x = malloc(2 * N * sizeof *x);
+    assert_non_null(x);
+    for (size_t i = 0; i < N; i++) { /* both sides of each threshold, and missing values */
+        x[2 * i] = i % 13 == 0 ? NAN : 28.0 + (double)(i % 5);
+        x[2 * i + 1] = i % 7 == 0 ? NAN : 2.0 + 0.25 * (double)(i % 4);
+    }
+    const long sets[] = {0, -1, 1, -1, 0, 1};
+    check_delta(m, x, N, sets, 3, 2);
+    free(x);
+    fa_model_free(m);
+}
+
+static void xgboost__delta_prediction_gives_the_bits_of_a_full_prediction_on_german(void **state)
+{
+    (void)state;
+    char model[512], feat[512], pred[512];
+    SHARED_OR_SKIP(model, "german_xgb.json");
+    SHARED_OR_SKIP(feat, "german_test_features.csv");
+    SHARED_OR_SKIP(pred, "german_pred_xgb.csv");
+    fa_model *m = load_ok(model);
+    golden_data g;
+    load_golden(&g, m, feat, pred);
+    size_t p = fa_model_n_features(m);
+    long *sets = malloc((p + 1) * 3 * sizeof *sets);
+    assert_non_null(sets);
+    for (size_t j = 0; j < p; j++) { /* every feature alone, then a group of three */
+        sets[3 * j] = (long)j;
+        sets[3 * j + 1] = sets[3 * j + 2] = -1;
+    }
+    sets[3 * p] = 0;
+    sets[3 * p + 1] = 1;
+    sets[3 * p + 2] = (long)p - 1;
+    check_delta(m, g.x, g.n_rows, sets, p + 1, 3);
+    free(sets);
+    golden_dispose(&g);
+    fa_model_free(m);
+}
+
+static void xgboost__delta_prediction_needs_an_xgboost_model(void **state)
+{
+    (void)state;
+    fa_model *m = load_ok(TINY_LINEAR);
+    size_t n = 0;
+    fa_xgboost_delta *d = (fa_xgboost_delta *)&n;
+    assert_int_equal(fa_xgboost__leaf_record_size(&n, m, 10), FA_EINVAL);
+    assert_int_equal(fa_xgboost__delta_create(&d, m), FA_EINVAL);
+    assert_null(d);
+    fa_xgboost__delta_free(NULL);
     fa_model_free(m);
 }
 
@@ -1134,6 +1246,9 @@ int main(void)
         cmocka_unit_test(xgboost__float32_mode_reproduces_xgboost_bits_on_german),
         cmocka_unit_test(xgboost__missing_values_follow_default_left),
         cmocka_unit_test(xgboost__predicts_blocks_and_single_rows_alike),
+        cmocka_unit_test(xgboost__delta_prediction_gives_the_bits_of_a_full_prediction_on_tiny),
+        cmocka_unit_test(xgboost__delta_prediction_gives_the_bits_of_a_full_prediction_on_german),
+        cmocka_unit_test(xgboost__delta_prediction_needs_an_xgboost_model),
         cmocka_unit_test(xgboost__the_tiny_template_is_valid),
         cmocka_unit_test(xgboost__comparisons_follow_float32_rounding_at_the_boundary),
         cmocka_unit_test(xgboost__a_child_outside_the_tree_is_an_error),

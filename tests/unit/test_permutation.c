@@ -7,7 +7,9 @@
  * - IDENT: probability = x0 (identity link), for hand-computed scores on tiny data.
  * - DIFF: margin = 4 (x0 - x1), where the data has x1 = x0: shuffling x0 or x1 alone breaks
  *   the tie, shuffling the group {x0, x1} together cannot.
- * Then the identities: bitwise the same with 1 or 2 threads and with the row-block path;
+ * Then the identities: bitwise the same with 1 or 2 threads and with the row-block path, and
+ * for an XGBoost model with or without the record of the rows' leaves (incremental
+ * prediction);
  * a group of one feature is that feature; a model that is not thread-safe is never called
  * from two threads at once. Finally the goldens of ../shared/golden (scikit-learn 1.2.1) within
  * their README's tolerance: 3 combined standard errors plus one row of accuracy.
@@ -256,7 +258,7 @@ static void permutation__same_bits_with_one_or_two_threads_and_row_blocks(void *
         /* windows of 3 rows x 2 threads: 333 blocks per evaluation, one of 2 rows */
         fa_permutation_result *blocks = NULL;
         assert_int_equal(fa_permutation__run(&blocks, m, d->x, N_SYN, d->y, d->g, &o,
-                                             2 * 3 * P_SYN * sizeof(double), NULL),
+                                             2 * 3 * P_SYN * sizeof(double), 0, NULL),
                          FA_OK);
         assert_same_bits(one, blocks);
         fa_permutation_result_free(one);
@@ -877,6 +879,63 @@ static void check_golden(const char *ds, const char *model, const char *label,
     fa_model_free(m);
 }
 
+/*
+ * German's XGBoost model: the incremental path (the leaf record) gives the bits of predicting
+ * every repeat in full, on one or two threads, with row-block windows (of 5 rows, so that
+ * they straddle the record's blocks), for single features, groups and a subsample.
+ */
+static void permutation__xgboost_leaf_record_gives_the_same_bits(void **state)
+{
+    (void)state;
+    const char *shared = shared_dir();
+    if (shared == NULL) {
+        fprintf(stderr, "../shared not found: skipped\n");
+        skip();
+    }
+    char path[1024];
+    snprintf(path, sizeof path, "%s/models/german_xgb.json", shared);
+    fa_model *m = NULL;
+    assert_int_equal(fa_model_load(&m, path, NULL), FA_OK);
+    golden_data gd;
+    golden_data_load(&gd, shared, "german", "good_credit");
+    const size_t members[] = {0, 1, 5, 2, 3};
+    const size_t sizes[] = {3, 2};
+    for (int variant = 0; variant < 3; variant++) {
+        fa_permutation_options o = FA_PERMUTATION_OPTIONS_INIT;
+        o.repeats = 3;
+        o.seed = 5;
+        o.threads = 1;
+        o.scoring = variant == 1 ? "roc_auc" : "log_loss";
+        if (variant == 1) {
+            o.feature_group_members = members;
+            o.feature_group_sizes = sizes;
+            o.n_feature_groups = 2;
+        }
+        o.max_samples = variant == 2 ? gd.n / 2 + 3 : 0;
+        fa_permutation_result *full = NULL, *rec = NULL, *rec2 = NULL, *blocks = NULL;
+        size_t big = (size_t)1 << 30;
+        assert_int_equal(fa_permutation__run(&full, m, gd.x, gd.n, gd.y, NULL, &o, big, 0, NULL),
+                         FA_OK);
+        assert_int_equal(fa_permutation__run(&rec, m, gd.x, gd.n, gd.y, NULL, &o, big, big, NULL),
+                         FA_OK);
+        o.threads = 2;
+        assert_int_equal(fa_permutation__run(&rec2, m, gd.x, gd.n, gd.y, NULL, &o, big, big, NULL),
+                         FA_OK);
+        assert_int_equal(fa_permutation__run(&blocks, m, gd.x, gd.n, gd.y, NULL, &o,
+                                             2 * 5 * gd.p * sizeof(double), big, NULL),
+                         FA_OK);
+        assert_same_bits(full, rec);
+        assert_same_bits(full, rec2);
+        assert_same_bits(full, blocks);
+        fa_permutation_result_free(full);
+        fa_permutation_result_free(rec);
+        fa_permutation_result_free(rec2);
+        fa_permutation_result_free(blocks);
+    }
+    golden_data_free(&gd);
+    fa_model_free(m);
+}
+
 static void permutation__golden_german_logreg(void **state)
 {
     (void)state;
@@ -933,6 +992,7 @@ int main(void)
         cmocka_unit_test(permutation__bad_arguments_are_errors),
         cmocka_unit_test(permutation__model_failure_is_returned),
         cmocka_unit_test(permutation__scoring_needs),
+        cmocka_unit_test(permutation__xgboost_leaf_record_gives_the_same_bits),
         cmocka_unit_test(permutation__golden_german_logreg),
         cmocka_unit_test(permutation__golden_german_xgb),
         cmocka_unit_test(permutation__golden_adult_logreg),
