@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audit/audit_explain.h"
+#include "audit/extmodel.h"
 #include "common/alloc.h"
 #include "common/error.h"
 #include "reports/result.h"
@@ -126,7 +127,7 @@ static int runs(fa_result *res, const fa_model *m, const double *x, size_t n, co
             continue;
         }
         for (size_t a = 0; a < o->n_groups && st == FA_OK; a++) {
-            size_t j;
+            size_t j = 0;
             int32_t *g = NULL;
             if ((st = column(&j, pred, o->groups[a], e->pred_path, err)) == FA_OK &&
                 (st = codes_of(&g, pred, j, e->pred_path, err)) == FA_OK) {
@@ -145,10 +146,13 @@ int fa_audit_explain_run(fa_result *res, const fa_audit_explain *e, const fa_aud
     fa_model *m = NULL;
     fa_table *xt = NULL, *pred = NULL;
     double *x = NULL, *y = NULL;
-    size_t *col_of = NULL, jl;
-    int st = fa_model_load(&m, e->model_path, err);
+    size_t *col_of = NULL, jl = 0;
+    int st = fa_table_load_csv(&xt, e->features_path, &o->csv, err);
     if (st == FA_OK) {
-        st = fa_table_load_csv(&xt, e->features_path, &o->csv, err);
+        st = fa_extmodel_from_spec(&m, e->model_path, xt, NULL, 0, err);
+    }
+    if (st == FA_OK && m == NULL) {
+        st = fa_model_load(&m, e->model_path, err);
     }
     if (st == FA_OK) {
         st = fa_table_load_csv(&pred, e->pred_path, &o->csv, err);

@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "audit/cli.h"
+#include "audit/extmodel.h"
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/fileio.h"
@@ -74,7 +75,10 @@ static void usage(FILE *f)
         "Input:\n"
         "  --method METHOD          permutation (tree, exact, kernel, sampling and linear are\n"
         "                           not available yet)\n"
-        "  --model MODEL            XGBoost JSON (Booster.save_model) or a linear model JSON\n"
+        "  --model MODEL            XGBoost JSON (Booster.save_model) or a linear model JSON;\n"
+        "                           or cmd:PROGRAM ARG... an external model (no shell) fed\n"
+        "                           the data's other columns as CSV on stdin, answering one\n"
+        "                           probability per row (docs/models.md)\n"
         "  --data X.csv             the feature matrix, one row per example, with a header\n"
         "  --label COL              true label column (0/1, true/false, yes/no), in X.csv or\n"
         "                           in --labels-file\n"
@@ -975,9 +979,13 @@ static void run_free(explain_run *run)
 static int load_inputs(explain_run *run, explain_args *a, fa_error *err)
 {
     fa_csv_options csv = FA_CSV_OPTIONS_INIT;
-    int st = fa_model_load(&run->model, a->model, err);
+    int st = fa_table_load_csv(&run->data, a->data, &csv, err);
     if (st == FA_OK) {
-        st = fa_table_load_csv(&run->data, a->data, &csv, err);
+        const char *const exclude[] = {a->label, a->group};
+        st = fa_extmodel_from_spec(&run->model, a->model, run->data, exclude, 2, err);
+    }
+    if (st == FA_OK && run->model == NULL) {
+        st = fa_model_load(&run->model, a->model, err);
     }
     if (st == FA_OK && a->labels_file) {
         st = fa_table_load_csv(&run->labels, a->labels_file, &csv, err);

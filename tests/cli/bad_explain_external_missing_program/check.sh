@@ -1,0 +1,2 @@
+#!/bin/bash
+[ ! -e "$TMP/x.json" ]
