@@ -55,7 +55,8 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
 .SECONDARY:
 
-.PHONY: all deps test unit cli-test asan demo bench headercheck clean format format-check
+.PHONY: all deps test unit cli-test asan demo bench headercheck clean format format-check fuzz \
+        valgrind lint
 
 all: $(LIB_A) $(LIB_SO) $(BIN) $(EXAMPLE_BIN) $(FIXTURE_BIN)
 
@@ -103,6 +104,26 @@ demo: deps all
 bench: deps
 	@$(MAKE) --no-print-directory BUILD=release all $(patsubst $(O)/%,build/release/%,$(BENCH_BIN))
 	@bench/run.sh build/release
+
+# Fuzz targets (libFuzzer, clang): the library built again with the fuzzer's instrumentation.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -I. $(PKG_CFLAGS) -g -O1 -fopenmp \
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+fuzz:
+	@mkdir -p build/fuzz
+	for f in $(FUZZ_SRC); do \
+	    clang $(FUZZ_FLAGS) -o build/fuzz/$$(basename $$f .c) $$f $(LIB_SRC) $(PKG_LIBS) -lm || exit 1; \
+	done
+
+# valgrind over the CLI cases (leaks and invalid accesses are failures)
+valgrind: all
+	FA_CLI_WRAPPER='valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99' \
+	    tests/cli/run.sh $(O)
+
+# static analysis: cppcheck over the sources (warnings are failures)
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
+	    --inline-suppr -I. --suppress=missingIncludeSystem $(LIB_SRC) $(CLI_SRC)
 
 headercheck:
 	@mkdir -p $(O)

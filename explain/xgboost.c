@@ -228,6 +228,8 @@ static void predict_rows(double out[], uint16_t leaves[], const xgb *g, const do
                 acc[i] = g->base;
             }
             WALK_BLOCK(double);
+            /* acc[0..nb) is set above; cppcheck cannot see through WALK_BLOCK */
+            // cppcheck-suppress uninitvar
             memcpy(out + i0, acc, nb * sizeof *acc);
         }
     }

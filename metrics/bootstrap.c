@@ -225,6 +225,8 @@ static void tail_pair(double *first, double *second, const double v[], size_t m,
     for (size_t len = 0; len < cap; len++) {
         const double x = sign * v[len];
         size_t at = len;
+        /* buf[0..len) holds the values kept so far */
+        // cppcheck-suppress uninitvar
         while (at > 0 && buf[at - 1] > x) {
             buf[at] = buf[at - 1];
             at--;
