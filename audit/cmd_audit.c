@@ -13,6 +13,7 @@
 #include "audit/audit_explain.h"
 #include "audit/cli.h"
 #include "audit/policy.h"
+#include "common/error.h"
 
 #define MAX_LIST 64
 #define FA_CLI_DEFAULT_BOOTSTRAP 1000
@@ -25,6 +26,8 @@ typedef struct audit_args {
     char *owned[2 * MAX_LIST]; /* strings split out of argv */
     size_t n_owned;
     int quiet;
+    const char *junit_path, *sarif_path, *markdown_path;
+    int annotations;
     fa_audit_explain ex;
     const char *scorings[MAX_LIST];
 } audit_args;
@@ -84,6 +87,11 @@ static void usage(FILE *f)
           "Policy and output:\n"
           "  --policy POLICY.json   gates to evaluate (see README, 'fairaudit policy init')\n"
           "  --json OUT.json        write the full result as JSON (atomically)\n"
+          "  --junit OUT.xml        JUnit XML: a testcase per gate (failure, error, skipped)\n"
+          "  --sarif OUT.sarif      SARIF 2.1.0: a result per failed or inconclusive gate\n"
+          "  --markdown OUT.md      a Markdown summary (for a PR comment or a job summary)\n"
+          "  --annotations github   ::error/::warning lines on stderr per failing gate, and\n"
+          "                         the Markdown summary appended to $GITHUB_STEP_SUMMARY\n"
           "  --quiet                no summary on stdout\n"
           "  --threads N            threads for reading large files (default: all cores;\n"
           "                         the result is the same bytes whatever N)\n"
@@ -147,7 +155,7 @@ enum {
     OPT_LABEL = 256, OPT_PRED, OPT_SCORE, OPT_GROUP, OPT_WEIGHT, OPT_POSITIVE, OPT_DELIM,
     OPT_INTERSECT, OPT_REFERENCE, OPT_REFRULE, OPT_MINSIZE, OPT_TAU, OPT_POLICY, OPT_JSON,
     OPT_QUIET, OPT_THREADS, OPT_THRESHOLD, OPT_CONFIDENCE, OPT_CI, OPT_BOOTSTRAP, OPT_SEED, OPT_BCA, OPT_SCORE_METRICS, OPT_MODEL, OPT_FEATURES, OPT_EXPLAIN, OPT_SCORING,
-    OPT_REPEATS, OPT_HELP
+    OPT_REPEATS, OPT_JUNIT, OPT_SARIF, OPT_MARKDOWN, OPT_ANNOTATIONS, OPT_HELP
 };
 
 static const struct option LONG_OPTS[] = {
@@ -179,6 +187,10 @@ static const struct option LONG_OPTS[] = {
     {"explain", required_argument, NULL, OPT_EXPLAIN},
     {"scoring", required_argument, NULL, OPT_SCORING},
     {"repeats", required_argument, NULL, OPT_REPEATS},
+    {"junit", required_argument, NULL, OPT_JUNIT},
+    {"sarif", required_argument, NULL, OPT_SARIF},
+    {"markdown", required_argument, NULL, OPT_MARKDOWN},
+    {"annotations", required_argument, NULL, OPT_ANNOTATIONS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -328,6 +340,21 @@ static int parse_option(audit_args *a, int c, const char *arg)
         }
         break;
     }
+    case OPT_JUNIT:
+        a->junit_path = arg;
+        break;
+    case OPT_SARIF:
+        a->sarif_path = arg;
+        break;
+    case OPT_MARKDOWN:
+        a->markdown_path = arg;
+        break;
+    case OPT_ANNOTATIONS:
+        if (strcmp(arg, "github") != 0) {
+            return fa_cli_usage_error("--annotations: expected 'github', got '%s'", arg);
+        }
+        a->annotations = 1;
+        break;
     case OPT_REPEATS: {
         long r;
         if (parse_long(arg, "--repeats", 1, 10000, &r)) {
@@ -390,6 +417,25 @@ static int parse_args(audit_args *a, int argc, char **argv)
     return -1;
 }
 
+/* GitHub: annotations on stderr, and the Markdown summary appended to $GITHUB_STEP_SUMMARY. */
+static int ci_outputs(const fa_result *res, fa_error *err)
+{
+    int st = fa_result_write_annotations(res, stderr, err);
+    const char *summary = getenv("GITHUB_STEP_SUMMARY");
+    if (st == FA_OK && summary && *summary) {
+        FILE *f = fopen(summary, "a");
+        if (f == NULL) {
+            return fa_error_set(err, FA_EIO, summary, 0, 0, "cannot open GITHUB_STEP_SUMMARY: %s",
+                                strerror(errno));
+        }
+        st = fa_result_write_markdown_stream(res, f, err);
+        if (fclose(f) != 0 && st == FA_OK) {
+            st = fa_error_set(err, FA_EIO, summary, 0, 0, "cannot write GITHUB_STEP_SUMMARY");
+        }
+    }
+    return st;
+}
+
 static int run(audit_args *a)
 {
     fa_error err;
@@ -407,7 +453,12 @@ static int run(audit_args *a)
     if (fa_audit_csv(&res, a->input, &a->o, policy, &err) != FA_OK ||
         (a->ex.model_path && fa_audit_explain_run(res, &a->ex, &a->o, &err) != FA_OK)) {
         status = fa_cli_report_error(&err);
-    } else if (a->json_path && fa_result_write_json(res, a->json_path, &err) != FA_OK) {
+    } else if ((a->json_path && fa_result_write_json(res, a->json_path, &err) != FA_OK) ||
+               (a->junit_path && fa_result_write_junit(res, a->junit_path, &err) != FA_OK) ||
+               (a->sarif_path && fa_result_write_sarif(res, a->sarif_path, &err) != FA_OK) ||
+               (a->markdown_path &&
+                fa_result_write_markdown(res, a->markdown_path, &err) != FA_OK) ||
+               (a->annotations && ci_outputs(res, &err) != FA_OK)) {
         status = fa_cli_report_error(&err);
     } else {
         if (!a->quiet && fa_result_write_text(res, stdout, &err) != FA_OK) {

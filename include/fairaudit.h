@@ -546,6 +546,28 @@ int fa_table_not_numeric_error(const fa_table *t, size_t j, fa_error *err);
 int fa_table_matrix(double **out, const fa_table *t, const size_t col_of[], size_t n,
                     fa_error *err);
 
+/* -------------------------------------------------------- CI outputs */
+
+/**
+ * JUnit XML: one testsuite, one testcase per gate and attribute; failure = a threshold
+ * breached, error = a value that could not be computed, skipped = insufficient data (groups
+ * below min_group_size). Deterministic; the path variant writes atomically.
+ */
+int fa_result_write_junit(const fa_result *res, const char *path, fa_error *err);
+int fa_result_write_junit_stream(const fa_result *res, FILE *f, fa_error *err);
+
+/** SARIF 2.1.0: one rule per gate metric, one result per failed or inconclusive gate. */
+int fa_result_to_sarif_string(char **out, const fa_result *res, fa_error *err);
+int fa_result_write_sarif(const fa_result *res, const char *path, fa_error *err);
+int fa_result_write_sarif_stream(const fa_result *res, FILE *f, fa_error *err);
+
+/** A GitHub-flavoured Markdown summary: verdict, gates table, key rates per attribute. */
+int fa_result_write_markdown(const fa_result *res, const char *path, fa_error *err);
+int fa_result_write_markdown_stream(const fa_result *res, FILE *f, fa_error *err);
+
+/** GitHub workflow commands (::error / ::warning), one per gate and attribute not passed. */
+int fa_result_write_annotations(const fa_result *res, FILE *f, fa_error *err);
+
 /* ---------------------------------------------------------------- models */
 
 /** What a model's raw output is, and how a probability follows from it. */
