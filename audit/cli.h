@@ -21,6 +21,8 @@ int fa_cmd_metrics(int argc, char **argv);
 int fa_cmd_policy(int argc, char **argv);
 int fa_cmd_demo(int argc, char **argv);
 int fa_cmd_explain(int argc, char **argv);
+/* `explain --method tree|linear|exact` (audit/cmd_shap.c). */
+int fa_cmd_explain_shap(int argc, char **argv);
 
 /* Prints "fairaudit: <message>" and "Try 'fairaudit --help'." on stderr; returns 2. */
 int fa_cli_usage_error(const char *fmt, ...)

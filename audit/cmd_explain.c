@@ -1,6 +1,7 @@
 /*
  * audit/cmd_explain.c - `fairaudit explain`: feature attributions of a model on a data matrix.
- * Only --method permutation exists so far (explain/permutation.c); the Shapley methods are
+ * --method permutation is here (explain/permutation.c); tree, linear and exact Shapley values
+ * are in audit/cmd_shap.c; kernel and sampling are
  * usage errors ("not available yet") until they land.
  *
  * Reads the model, the data and the optional row-aligned label and group files, matches the
@@ -73,8 +74,9 @@ static void usage(FILE *f)
         "columns in order); columns the model does not use are listed in a warning.\n"
         "\n"
         "Input:\n"
-        "  --method METHOD          permutation (tree, exact, kernel, sampling and linear are\n"
-        "                           not available yet)\n"
+        "  --method METHOD          permutation; tree, linear and exact are Shapley values\n"
+        "                           ('fairaudit explain --method tree --help'); kernel and\n"
+        "                           sampling are not available yet\n"
         "  --model MODEL            XGBoost JSON (Booster.save_model) or a linear model JSON;\n"
         "                           or cmd:PROGRAM ARG... an external model (no shell) fed\n"
         "                           the data's other columns as CSV on stdin, answering one\n"
@@ -253,7 +255,7 @@ static int parse_option(explain_args *a, int c, const char *arg)
 
 static int check_method(const char *method)
 {
-    static const char *const LATER[] = {"tree", "exact", "kernel", "sampling", "linear"};
+    static const char *const LATER[] = {"kernel", "sampling"};
     if (method == NULL) {
         return fa_cli_usage_error("explain: --method is required (permutation)");
     }
@@ -262,8 +264,8 @@ static int check_method(const char *method)
     }
     for (size_t i = 0; i < sizeof LATER / sizeof LATER[0]; i++) {
         if (strcmp(method, LATER[i]) == 0) {
-            return fa_cli_usage_error("explain: --method %s is not available yet (only "
-                                      "permutation is)",
+            return fa_cli_usage_error("explain: --method %s is not available yet (permutation, "
+                                      "tree, linear and exact are)",
                                       method);
         }
     }
@@ -1072,6 +1074,13 @@ static int run_explain(explain_args *a)
 
 int fa_cmd_explain(int argc, char **argv)
 {
+    for (int i = 1; i + 1 < argc; i++) { /* the Shapley methods live in audit/cmd_shap.c */
+        if (strcmp(argv[i], "--method") == 0 &&
+            (strcmp(argv[i + 1], "tree") == 0 || strcmp(argv[i + 1], "linear") == 0 ||
+             strcmp(argv[i + 1], "exact") == 0)) {
+            return fa_cmd_explain_shap(argc, argv);
+        }
+    }
     explain_args a;
     memset(&a, 0, sizeof a);
     fa_permutation_options init = FA_PERMUTATION_OPTIONS_INIT;

@@ -1,0 +1,453 @@
+/*
+ * audit/cmd_shap.c - `fairaudit explain --method tree|linear|exact`: Shapley values of a
+ * model's output for every row of a data matrix (explain/shapley.c), written as a CSV of
+ * per-row values with the base value in a column `base_value`, a JSON summary (global mean
+ * |phi| per feature, and with --group the mean phi per group and each group's gap to the
+ * reference split into per-feature terms, METRICS.md "Disparity decomposition"), and a ranked
+ * table on stdout. The gap terms add up to the gap in mean model output exactly, since every
+ * row's values add up to its output (efficiency) and one background serves all rows.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "audit/cli.h"
+#include "audit/extmodel.h"
+#include "common/alloc.h"
+#include "common/error.h"
+#include "common/fileio.h"
+#include "common/text.h"
+#include "explain/shapley.h"
+
+typedef struct shap_args {
+    const char *method, *model, *data, *background, *group, *out_path, *json_path;
+    long background_size;
+    int probability, quiet, threads;
+} shap_args;
+
+typedef struct shap_run {
+    fa_model *m;
+    fa_table *data, *bg;
+    size_t *col_of, p, n, n_bg;
+    double *x, *xb, *phi;
+} shap_run;
+
+static void usage(void)
+{
+    puts("Usage: fairaudit explain --method tree|linear|exact --model MODEL --data X.csv\n"
+         "                         [--background B.csv | --background-size K] [--group COL]\n"
+         "                         [--output margin|probability] [--out VALUES.csv]\n"
+         "                         [--json SUMMARY.json] [--threads N] [--quiet]\n"
+         "\n"
+         "Shapley values of the model's output for every row of X.csv (base value last):\n"
+         "  tree     path-dependent TreeSHAP of an XGBoost model (margin; no background;\n"
+         "           equals XGBoost's pred_contribs)\n"
+         "  linear   coef_j * (x_j - mean of the background), margin; without a background\n"
+         "           the model's scaler mean (the training mean)\n"
+         "  exact    interventional Shapley values over a background, all 2^M coalitions\n"
+         "           (M <= 20 features), margin or probability (--output)\n"
+         "--background-size K takes the first K rows of X.csv as the background (exact,\n"
+         "linear). --group COL (a column of X.csv that the model does not use) adds the mean\n"
+         "values per group and each group's gap in mean output to the largest group, split\n"
+         "into per-feature terms that add up to the gap.\n"
+         "--out writes one row per explained row: the model's features, then base_value.\n"
+         "--json writes {\"method\", \"output\", \"rows\", \"base_value\", \"importances\":\n"
+         "[{\"feature\", \"mean_abs\", \"mean\"}], \"groups\"}.\n");
+    fa_cli_print_exit_codes(stdout);
+}
+
+static int parse(shap_args *a, int argc, char **argv)
+{
+    static const struct option OPTS[] = {
+        {"method", required_argument, NULL, 'm'},      {"model", required_argument, NULL, 'M'},
+        {"data", required_argument, NULL, 'd'},        {"background", required_argument, NULL, 'b'},
+        {"background-size", required_argument, NULL, 'k'},
+        {"group", required_argument, NULL, 'g'},       {"out", required_argument, NULL, 'o'},
+        {"json", required_argument, NULL, 'j'},        {"output", required_argument, NULL, 'u'},
+        {"threads", required_argument, NULL, 't'},     {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0}};
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", OPTS, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'm': a->method = optarg; break;
+        case 'M': a->model = optarg; break;
+        case 'd': a->data = optarg; break;
+        case 'b': a->background = optarg; break;
+        case 'g': a->group = optarg; break;
+        case 'o': a->out_path = optarg; break;
+        case 'j': a->json_path = optarg; break;
+        case 'q': a->quiet = 1; break;
+        case 'h': usage(); return 0;
+        case 'u':
+            if (strcmp(optarg, "margin") != 0 && strcmp(optarg, "probability") != 0) {
+                return fa_cli_usage_error("--output: expected margin or probability, got '%s'",
+                                          optarg);
+            }
+            a->probability = optarg[0] == 'p';
+            break;
+        case 'k':
+        case 't':
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || errno || v < (c == 'k' ? 1 : 0) ||
+                v > 1000000) {
+                return fa_cli_usage_error("%s: expected a non-negative integer, got '%s'",
+                                          c == 'k' ? "--background-size" : "--threads", optarg);
+            }
+            if (c == 'k') {
+                a->background_size = v;
+            } else {
+                a->threads = (int)v;
+            }
+            break;
+        case ':':
+            return fa_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+        default:
+            return fa_cli_usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) {
+        return fa_cli_usage_error("explain: unexpected argument '%s'", argv[optind]);
+    }
+    if (a->model == NULL || a->data == NULL) {
+        return fa_cli_usage_error("explain: --model and --data are required");
+    }
+    if (a->probability && strcmp(a->method, "exact") != 0) {
+        return fa_cli_usage_error("explain: --output probability needs --method exact (tree "
+                                  "and linear values are in margin space)");
+    }
+    if (strcmp(a->method, "exact") == 0 && a->background == NULL && a->background_size == 0) {
+        return fa_cli_usage_error("explain: --method exact needs --background B.csv or "
+                                  "--background-size K");
+    }
+    return -1;
+}
+
+static int has_default_names(const fa_model *m)
+{
+    char buf[32];
+    for (size_t j = 0; j < fa_model_n_features(m); j++) {
+        snprintf(buf, sizeof buf, "f%zu", j);
+        if (strcmp(fa_model_feature_name(m, j), buf) != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Model features to data columns: by name, or in order for a model without names. */
+static int match(shap_run *r, const shap_args *a, const fa_table *t, fa_error *err)
+{
+    size_t nc = fa_table_n_cols(t);
+    const char **names = fa_calloc_array(nc, sizeof *names);
+    if (names == NULL) {
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (size_t j = 0; j < nc; j++) {
+        names[j] = fa_table_column_name(t, j);
+    }
+    int st = fa_model_match_columns(r->col_of, r->m, names, nc, err);
+    free(names);
+    if (st == FA_OK || !has_default_names(r->m)) {
+        return st;
+    }
+    size_t k = 0;
+    for (size_t j = 0; j < nc; j++) {
+        if (a->group && strcmp(fa_table_column_name(t, j), a->group) == 0) {
+            continue;
+        }
+        if (k < r->p) {
+            r->col_of[k] = j;
+        }
+        k++;
+    }
+    if (k != r->p) {
+        return fa_error_set(err, FA_EINVAL, a->data, 0, 0,
+                            "the model has no feature names and %zu features, but the data "
+                            "has %zu feature columns",
+                            r->p, k);
+    }
+    fa_error_clear(err);
+    fprintf(stderr, "%s: warning: the model has no feature names: its features are the %zu "
+                    "columns of %s in order\n",
+            a->model, r->p, a->data);
+    return FA_OK;
+}
+
+static int load(shap_run *r, const shap_args *a, fa_error *err)
+{
+    fa_csv_options csv = FA_CSV_OPTIONS_INIT;
+    const char *const exclude[] = {a->group};
+    int st = fa_table_load_csv(&r->data, a->data, &csv, err);
+    if (st == FA_OK) {
+        st = fa_extmodel_from_spec(&r->m, a->model, r->data, exclude, 1, err);
+    }
+    if (st == FA_OK && r->m == NULL) {
+        st = fa_model_load(&r->m, a->model, err);
+    }
+    if (st != FA_OK) {
+        return st;
+    }
+    r->p = fa_model_n_features(r->m);
+    r->n = fa_table_n_rows(r->data);
+    r->col_of = fa_alloc_array(r->p ? r->p : 1, sizeof *r->col_of);
+    if (r->col_of == NULL) {
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    if ((st = match(r, a, r->data, err)) != FA_OK ||
+        (st = fa_table_matrix(&r->x, r->data, r->col_of, r->p, err)) != FA_OK) {
+        return st;
+    }
+    if (a->background) {
+        if ((st = fa_table_load_csv(&r->bg, a->background, &csv, err)) != FA_OK ||
+            (st = match(r, a, r->bg, err)) != FA_OK ||
+            (st = fa_table_matrix(&r->xb, r->bg, r->col_of, r->p, err)) != FA_OK) {
+            return st;
+        }
+        r->n_bg = fa_table_n_rows(r->bg);
+    } else if (a->background_size > 0) {
+        r->n_bg = (size_t)a->background_size < r->n ? (size_t)a->background_size : r->n;
+        r->xb = fa_alloc_array(r->n_bg * r->p, sizeof *r->xb);
+        if (r->xb == NULL) {
+            return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        memcpy(r->xb, r->x, r->n_bg * r->p * sizeof *r->xb);
+    }
+    return FA_OK;
+}
+
+static int compute(shap_run *r, const shap_args *a, fa_error *err)
+{
+    r->phi = fa_alloc_array(r->n * (r->p + 1), sizeof *r->phi);
+    if (r->phi == NULL) {
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    fa_shap_options o = FA_SHAP_OPTIONS_INIT;
+    o.threads = a->threads;
+    o.output = a->probability ? FA_OUTPUT_PROBABILITY : FA_OUTPUT_MARGIN;
+    if (strcmp(a->method, "tree") == 0) {
+        return fa_shap_tree(r->phi, r->m, r->x, r->n, &o, err);
+    }
+    if (strcmp(a->method, "linear") == 0) {
+        return fa_shap_linear(r->phi, r->m, r->x, r->n, r->xb, r->n_bg, &o, err);
+    }
+    return fa_shap_exact(r->phi, r->m, r->x, r->n, r->xb, r->n_bg, &o, err);
+}
+
+static const char *feature(const shap_run *r, size_t k)
+{
+    return fa_table_column_name(r->data, r->col_of[k]);
+}
+
+static int write_csv(const shap_run *r, const char *path, fa_error *err)
+{
+    fa_atomic_file af;
+    int st = fa_atomic_open(&af, path, err);
+    if (st != FA_OK) {
+        return st;
+    }
+    char num[40];
+    for (size_t k = 0; k < r->p; k++) {
+        const char *name = feature(r, k);
+        /* names may hold commas or quotes: quote them (RFC 4180) */
+        if (strpbrk(name, ",\"\n\r")) {
+            fputc('"', af.f);
+            for (const char *c = name; *c; c++) {
+                if (*c == '"') {
+                    fputc('"', af.f);
+                }
+                fputc(*c, af.f);
+            }
+            fputs("\",", af.f);
+        } else {
+            fprintf(af.f, "%s,", name);
+        }
+    }
+    fputs("base_value\n", af.f);
+    for (size_t i = 0; i < r->n; i++) {
+        for (size_t k = 0; k <= r->p; k++) {
+            fa_format_double(num, sizeof num, r->phi[i * (r->p + 1) + k]);
+            fprintf(af.f, "%s%c", num, k == r->p ? '\n' : ',');
+        }
+    }
+    return fa_atomic_commit(&af, err);
+}
+
+/* Mean |phi| and mean phi per feature over rows (rows where code == g, or all when g < 0). */
+static void means(const shap_run *r, const int32_t *codes, long g, double *mabs, double *mean,
+                  double *base, size_t *count)
+{
+    memset(mabs, 0, (r->p + 1) * sizeof *mabs);
+    memset(mean, 0, (r->p + 1) * sizeof *mean);
+    *count = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (g >= 0 && codes[i] != g) {
+            continue;
+        }
+        (*count)++;
+        for (size_t k = 0; k <= r->p; k++) {
+            double v = r->phi[i * (r->p + 1) + k];
+            mabs[k] += fabs(v);
+            mean[k] += v;
+        }
+    }
+    for (size_t k = 0; k <= r->p && *count; k++) {
+        mabs[k] /= (double)*count;
+        mean[k] /= (double)*count;
+    }
+    *base = mean[r->p];
+}
+
+static int add_num(cJSON *o, const char *key, double v)
+{
+    char text[40];
+    fa_format_double(text, sizeof text, v);
+    cJSON *n = isfinite(v) ? cJSON_CreateRaw(text) : cJSON_CreateNull();
+    return n && cJSON_AddItemToObject(o, key, n);
+}
+
+static cJSON *summary(const shap_run *r, const shap_args *a, double *mabs, double *mean,
+                      fa_error *err)
+{
+    cJSON *root = cJSON_CreateObject();
+    double base;
+    size_t count;
+    means(r, NULL, -1, mabs, mean, &base, &count);
+    int ok = root && cJSON_AddStringToObject(root, "method", a->method) &&
+             cJSON_AddStringToObject(root, "output", a->probability ? "probability" : "margin") &&
+             add_num(root, "rows", (double)r->n) && add_num(root, "base_value", base);
+    cJSON *imp = ok ? cJSON_AddArrayToObject(root, "importances") : NULL;
+    for (size_t k = 0; imp && k < r->p; k++) {
+        cJSON *e = cJSON_CreateObject();
+        ok = e && cJSON_AddItemToArray(imp, e) && cJSON_AddStringToObject(e, "feature", feature(r, k)) &&
+             add_num(e, "mean_abs", mabs[k]) && add_num(e, "mean", mean[k]);
+        if (!ok) {
+            break;
+        }
+    }
+    long gj = a->group ? fa_table_column_index(r->data, a->group) : -1;
+    if (ok && a->group && (gj < 0 || fa_table_codes(r->data, (size_t)gj) == NULL)) {
+        cJSON_Delete(root);
+        fa_error_set(err, FA_EINVAL, a->data, 1, 0,
+                     "--group column '%s' not found or not categorical", a->group);
+        return NULL;
+    }
+    if (ok && gj >= 0) {
+        /* per group: mean values; the gap to the largest group, per feature */
+        const int32_t *codes = fa_table_codes(r->data, (size_t)gj);
+        size_t ng = fa_table_n_categories(r->data, (size_t)gj), ref = 0, best = 0;
+        double *gm = fa_alloc_array((r->p + 1) * (ng ? ng : 1), sizeof *gm);
+        double *tmp = fa_alloc_array(r->p + 1, sizeof *tmp);
+        size_t *cnt = fa_calloc_array(ng ? ng : 1, sizeof *cnt);
+        cJSON *groups = cJSON_AddObjectToObject(root, "groups");
+        ok = gm && tmp && cnt && groups;
+        for (size_t g = 0; ok && g < ng; g++) {
+            double b;
+            means(r, codes, (long)g, tmp, gm + g * (r->p + 1), &b, &cnt[g]);
+            if (cnt[g] > best) {
+                best = cnt[g];
+                ref = g;
+            }
+        }
+        ok = ok && cJSON_AddStringToObject(root, "reference", fa_table_category(r->data, (size_t)gj, ref));
+        for (size_t g = 0; ok && g < ng; g++) {
+            cJSON *e = cJSON_AddObjectToObject(groups, fa_table_category(r->data, (size_t)gj, g));
+            ok = e && add_num(e, "rows", (double)cnt[g]);
+            double gap = 0.0;
+            cJSON *terms = ok ? cJSON_AddObjectToObject(e, "gap_terms") : NULL;
+            cJSON *mv = ok ? cJSON_AddObjectToObject(e, "mean") : NULL;
+            for (size_t k = 0; ok && terms && mv && k < r->p; k++) {
+                double d = gm[g * (r->p + 1) + k] - gm[ref * (r->p + 1) + k];
+                gap += d;
+                ok = add_num(terms, feature(r, k), d) && add_num(mv, feature(r, k), gm[g * (r->p + 1) + k]);
+            }
+            /* the mean output gap: sum of the terms (the base value is common to all rows) */
+            ok = ok && add_num(e, "gap_in_mean_output", gap);
+        }
+        free(gm);
+        free(tmp);
+        free(cnt);
+    }
+    if (!ok) {
+        cJSON_Delete(root);
+        fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    return root;
+}
+
+static int outputs(const shap_run *r, const shap_args *a, fa_error *err)
+{
+    double *mabs = fa_alloc_array(r->p + 1, sizeof *mabs);
+    double *mean = fa_alloc_array(r->p + 1, sizeof *mean);
+    int st = mabs && mean ? FA_OK : fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    cJSON *root = st == FA_OK ? summary(r, a, mabs, mean, err) : NULL;
+    if (root == NULL && st == FA_OK) {
+        st = err->status ? err->status : FA_ENOMEM;
+    }
+    char *text = root && a->json_path ? cJSON_Print(root) : NULL;
+    if (st == FA_OK && a->json_path) {
+        st = text ? fa_atomic_write(a->json_path, text, strlen(text), err)
+                  : fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    if (st == FA_OK && a->out_path) {
+        st = write_csv(r, a->out_path, err);
+    }
+    if (st == FA_OK && !a->quiet) {
+        printf("%s Shapley values (%s) of %s on %s: %zu rows, base value %.6g\n", a->method,
+               a->probability ? "probability" : "margin", a->model, a->data, r->n,
+               mean[r->p]);
+        for (int s = 0; s < 10 && (size_t)s < r->p; s++) { /* top 10 by mean |phi| */
+            size_t best = 0;
+            for (size_t k = 1; k < r->p; k++) {
+                if (mabs[k] > mabs[best]) {
+                    best = k;
+                }
+            }
+            printf("  %-40.40s mean |phi| %.6f  mean %+.6f\n", feature(r, best), mabs[best],
+                   mean[best]);
+            mabs[best] = -1.0;
+        }
+    }
+    free(text);
+    cJSON_Delete(root);
+    free(mabs);
+    free(mean);
+    return st;
+}
+
+int fa_cmd_explain_shap(int argc, char **argv)
+{
+    shap_args a;
+    memset(&a, 0, sizeof a);
+    int st = parse(&a, argc, argv);
+    if (st >= 0) {
+        return st;
+    }
+    shap_run r;
+    memset(&r, 0, sizeof r);
+    fa_error err;
+    fa_error_clear(&err);
+    if (load(&r, &a, &err) != FA_OK || compute(&r, &a, &err) != FA_OK ||
+        outputs(&r, &a, &err) != FA_OK) {
+        st = fa_cli_report_error(&err);
+    } else {
+        st = 0;
+    }
+    free(r.x);
+    free(r.xb);
+    free(r.phi);
+    free(r.col_of);
+    fa_table_free(r.data);
+    fa_table_free(r.bg);
+    fa_model_free(r.m);
+    return st;
+}
