@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "audit/audit_explain.h"
 #include "audit/cli.h"
@@ -436,8 +437,25 @@ static int ci_outputs(const fa_result *res, fa_error *err)
     return st;
 }
 
+/* An output that is the input file (same device and inode) would destroy the input. */
+static int same_file(const char *in, const char *out)
+{
+    struct stat si, so;
+    return out && stat(in, &si) == 0 && stat(out, &so) == 0 && si.st_dev == so.st_dev &&
+           si.st_ino == so.st_ino;
+}
+
 static int run(audit_args *a)
 {
+    const char *outs[] = {a->json_path, a->junit_path, a->sarif_path, a->markdown_path};
+    for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
+        if (same_file(a->input, outs[i]) || (a->policy_path && same_file(a->policy_path, outs[i]))) {
+            fprintf(stderr, "%s: error: an output file is an input of the audit; refusing to "
+                            "overwrite it\n",
+                    outs[i]);
+            return FA_EXIT_USAGE;
+        }
+    }
     fa_error err;
     fa_error_clear(&err);
     fa_policy *policy = NULL;
