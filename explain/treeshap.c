@@ -217,13 +217,17 @@ static void leaf_phi(const walk *w, const pelem path[], uint32_t d, double leaf)
     }
     for (uint32_t i = d; i-- > 0;) {
         const double ri = r[i + 1], di = (double)(d - i), pw = path[i].pweight;
+        /* entries [0, n_hot) of next, s, z, total are set above; cppcheck loses track */
         for (uint32_t h = 0; h < n_hot; h++) {
+            // cppcheck-suppress uninitvar
             double tmp = next[h] * s[h] * ri;
             total[h] += tmp;
+            // cppcheck-suppress uninitvar
             next[h] = pw - tmp * z[h] * di;
         }
     }
     for (uint32_t h = 0; h < n_hot; h++) {
+        // cppcheck-suppress uninitvar
         const pelem *el = path + hot[h];
         w->phi[el->feature] += total[h] * (el->one - el->zero) * leaf;
     }
