@@ -492,18 +492,6 @@ static int is_role_column(const explain_run *run, const explain_args *a, size_t 
 }
 
 /* XGBoost names the features of a model fitted without names f0, f1, ... */
-static int has_default_names(const fa_model *m)
-{
-    char buf[32];
-    for (size_t j = 0; j < fa_model_n_features(m); j++) {
-        snprintf(buf, sizeof buf, "f%zu", j);
-        if (strcmp(fa_model_feature_name(m, j), buf) != 0) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* The model's features as the data's feature columns in order. */
 static int match_by_position(explain_run *run, const explain_args *a, fa_error *err)
 {
@@ -544,7 +532,7 @@ static int match_columns(explain_run *run, const explain_args *a, fa_error *err)
         any = fa_table_column_index(run->data, fa_model_feature_name(run->model, j)) >= 0;
     }
     int st;
-    if (!any && has_default_names(run->model)) {
+    if (!any && !fa_model_has_feature_names(run->model)) {
         st = match_by_position(run, a, err);
     } else {
         st = fa_model_match_columns(run->col_of, run->model, names, nc, err);

@@ -131,18 +131,6 @@ static int parse(shap_args *a, int argc, char **argv)
     return -1;
 }
 
-static int has_default_names(const fa_model *m)
-{
-    char buf[32];
-    for (size_t j = 0; j < fa_model_n_features(m); j++) {
-        snprintf(buf, sizeof buf, "f%zu", j);
-        if (strcmp(fa_model_feature_name(m, j), buf) != 0) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* Model features to data columns: by name, or in order for a model without names. */
 static int match(shap_run *r, const shap_args *a, const fa_table *t, fa_error *err)
 {
@@ -156,7 +144,7 @@ static int match(shap_run *r, const shap_args *a, const fa_table *t, fa_error *e
     }
     int st = fa_model_match_columns(r->col_of, r->m, names, nc, err);
     free(names);
-    if (st == FA_OK || !has_default_names(r->m)) {
+    if (st == FA_OK || fa_model_has_feature_names(r->m)) {
         return st;
     }
     size_t k = 0;

@@ -44,32 +44,6 @@ static const char *metric_of(const fa_gate_spec *g)
     return g->summary >= 0 ? fa_summary_name(g->summary) : fa_metric_name((fa_metric)g->rate);
 }
 
-/* The rates a summary is built from (for listing the groups it leaves out). */
-static int summary_rates(int summary, fa_metric out[2])
-{
-    switch (summary % FA_SUMMARY_COUNT) {
-    case FA_SUMMARY_DEMOGRAPHIC_PARITY_DIFFERENCE:
-    case FA_SUMMARY_DEMOGRAPHIC_PARITY_RATIO:
-        out[0] = FA_METRIC_SELECTION_RATE;
-        return 1;
-    case FA_SUMMARY_EQUALIZED_ODDS_DIFFERENCE:
-    case FA_SUMMARY_EQUALIZED_ODDS_RATIO:
-        out[0] = FA_METRIC_TRUE_POSITIVE_RATE;
-        out[1] = FA_METRIC_FALSE_POSITIVE_RATE;
-        return 2;
-    case FA_SUMMARY_EQUAL_OPPORTUNITY_DIFFERENCE:
-    case FA_SUMMARY_EQUAL_OPPORTUNITY_RATIO:
-        out[0] = FA_METRIC_TRUE_POSITIVE_RATE;
-        return 1;
-    case FA_SUMMARY_PREDICTIVE_PARITY_DIFFERENCE:
-    case FA_SUMMARY_PREDICTIVE_PARITY_RATIO:
-        out[0] = FA_METRIC_POSITIVE_PREDICTIVE_VALUE;
-        return 1;
-    default:
-        out[0] = FA_METRIC_ERROR_RATE;
-        return 1;
-    }
-}
 
 /* Lists the groups left out of metric m's max/min into buf; returns how many. */
 static size_t left_out(const fa_attr_result *at, const fa_metric ms[], int n_ms, long min_size,
@@ -189,7 +163,7 @@ static double gate_p_value(const fa_gate_spec *g, const fa_attr_result *at, long
 {
     if (g->summary >= 0) {
         fa_metric ms[2];
-        int n = summary_rates(g->summary, ms);
+        int n = fa_summary_rates(g->summary, ms);
         double p = NAN;
         for (int k = 0; k < n; k++) {
             int t = tested_rate(ms[k]);
@@ -241,7 +215,7 @@ static int evaluate_one(fa_gate_result *gr, const fa_attr_result *at, const fa_r
     fa_metric ms[2];
     int n_ms = 1;
     if (g->summary >= 0) {
-        n_ms = summary_rates(g->summary, ms);
+        n_ms = fa_summary_rates(g->summary, ms);
     } else {
         ms[0] = (fa_metric)g->rate;
     }

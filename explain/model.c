@@ -417,6 +417,11 @@ const char *fa_model_feature_name(const fa_model *m, size_t j)
     return j < m->n_features ? m->names[j] : NULL;
 }
 
+int fa_model_has_feature_names(const fa_model *m)
+{
+    return !m->unnamed;
+}
+
 fa_link fa_model_link(const fa_model *m)
 {
     return m->link;

@@ -609,6 +609,9 @@ void fa_model_free(fa_model *m);
 size_t fa_model_n_features(const fa_model *m);
 const char *fa_model_feature_name(const fa_model *m, size_t j);
 
+/** 1 when the model file names its features; 0 when they are XGBoost's defaults f0..fN-1. */
+int fa_model_has_feature_names(const fa_model *m);
+
 /** The model's link, and a short name of its kind ("linear", "xgboost", "external"). */
 fa_link fa_model_link(const fa_model *m);
 const char *fa_model_kind(const fa_model *m);

@@ -128,6 +128,32 @@ void fa_summary_compute(double out[], const fa_disparity disp[])
          err->to_overall_difference, err->to_overall_ratio);
 }
 
+int fa_summary_rates(int i, fa_metric out[2])
+{
+    switch (i % FA_SUMMARY_COUNT) {
+    case FA_SUMMARY_DEMOGRAPHIC_PARITY_DIFFERENCE:
+    case FA_SUMMARY_DEMOGRAPHIC_PARITY_RATIO:
+        out[0] = FA_METRIC_SELECTION_RATE;
+        return 1;
+    case FA_SUMMARY_EQUALIZED_ODDS_DIFFERENCE:
+    case FA_SUMMARY_EQUALIZED_ODDS_RATIO:
+        out[0] = FA_METRIC_TRUE_POSITIVE_RATE;
+        out[1] = FA_METRIC_FALSE_POSITIVE_RATE;
+        return 2;
+    case FA_SUMMARY_EQUAL_OPPORTUNITY_DIFFERENCE:
+    case FA_SUMMARY_EQUAL_OPPORTUNITY_RATIO:
+        out[0] = FA_METRIC_TRUE_POSITIVE_RATE;
+        return 1;
+    case FA_SUMMARY_PREDICTIVE_PARITY_DIFFERENCE:
+    case FA_SUMMARY_PREDICTIVE_PARITY_RATIO:
+        out[0] = FA_METRIC_POSITIVE_PREDICTIVE_VALUE;
+        return 1;
+    default:
+        out[0] = FA_METRIC_ERROR_RATE;
+        return 1;
+    }
+}
+
 const char *const FA_AIF360_NAMES[] = {
     "statistical_parity_difference",
     "disparate_impact",

@@ -40,6 +40,12 @@ const char *fa_summary_definition(int i);
  */
 void fa_summary_compute(double out[], const fa_disparity disp[]);
 
+/*
+ * The rates summary slot i is built from (equalized odds: TPR and FPR; the others one rate):
+ * writes them to out and returns how many (1 or 2).
+ */
+int fa_summary_rates(int i, fa_metric out[2]);
+
 /* Names of the AIF360 pairwise metrics, NULL-terminated (borrowed). */
 extern const char *const FA_AIF360_NAMES[];
 

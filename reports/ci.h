@@ -118,28 +118,7 @@ static inline int fa_ci__rates(const fa_gate_spec *s, fa_metric out[2])
         out[0] = (fa_metric)s->rate;
         return 1;
     }
-    switch (s->summary % FA_SUMMARY_COUNT) {
-    case FA_SUMMARY_DEMOGRAPHIC_PARITY_DIFFERENCE:
-    case FA_SUMMARY_DEMOGRAPHIC_PARITY_RATIO:
-        out[0] = FA_METRIC_SELECTION_RATE;
-        return 1;
-    case FA_SUMMARY_EQUALIZED_ODDS_DIFFERENCE:
-    case FA_SUMMARY_EQUALIZED_ODDS_RATIO:
-        out[0] = FA_METRIC_TRUE_POSITIVE_RATE;
-        out[1] = FA_METRIC_FALSE_POSITIVE_RATE;
-        return 2;
-    case FA_SUMMARY_EQUAL_OPPORTUNITY_DIFFERENCE:
-    case FA_SUMMARY_EQUAL_OPPORTUNITY_RATIO:
-        out[0] = FA_METRIC_TRUE_POSITIVE_RATE;
-        return 1;
-    case FA_SUMMARY_PREDICTIVE_PARITY_DIFFERENCE:
-    case FA_SUMMARY_PREDICTIVE_PARITY_RATIO:
-        out[0] = FA_METRIC_POSITIVE_PREDICTIVE_VALUE;
-        return 1;
-    default:
-        out[0] = FA_METRIC_ERROR_RATE;
-        return 1;
-    }
+    return fa_summary_rates(s->summary, out);
 }
 
 /* 1 when v breaks one of the gate's bounds. */
