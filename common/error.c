@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/text.h"
+
 static void copy_str(char *dst, size_t size, const char *src)
 {
     if (src == NULL) {
@@ -122,43 +124,6 @@ const char *fa_status_name(int status)
     }
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not valid UTF-8. */
-static size_t utf8_len(const unsigned char *s, size_t avail)
-{
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) {
-        return 1;
-    } else if ((c & 0xE0) == 0xC0) {
-        n = 2;
-        cp = c & 0x1Fu;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3;
-        cp = c & 0x0Fu;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4;
-        cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    if (n > avail) {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    /* reject overlong forms, surrogates and code points past U+10FFFF */
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-        return 0;
-    }
-    return n;
-}
-
 char *fa_error_quote(char *buf, size_t size, const char *data, size_t len)
 {
     const size_t shown_max = 40;
@@ -173,7 +138,7 @@ char *fa_error_quote(char *buf, size_t size, const char *data, size_t len)
     buf[o++] = '"';
     size_t i = 0, shown = 0;
     while (i < len && shown < shown_max) {
-        size_t n = utf8_len(s + i, len - i);
+        size_t n = fa_utf8_char_len(s + i, len - i);
         char tmp[8];
         size_t tl;
         if (n == 1 && (s[i] < 0x20 || s[i] == 0x7F)) {

@@ -4,6 +4,10 @@
 
 #include <stddef.h>
 
+/* Length (1..4) of the valid UTF-8 sequence at s, or 0 when it is not valid UTF-8 (overlong
+ * forms, surrogates and code points past U+10FFFF are not). */
+size_t fa_utf8_char_len(const unsigned char *s, size_t avail);
+
 /* 1 when s[0..len) is valid UTF-8; otherwise 0 and *bad (if non-NULL) = offset of the fault. */
 int fa_utf8_valid(const char *s, size_t len, size_t *bad);
 
