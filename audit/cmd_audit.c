@@ -27,7 +27,7 @@ typedef struct audit_args {
     char *owned[2 * MAX_LIST]; /* strings split out of argv */
     size_t n_owned;
     int quiet;
-    const char *junit_path, *sarif_path, *markdown_path;
+    const char *junit_path, *sarif_path, *markdown_path, *baseline_path;
     int annotations;
     fa_audit_explain ex;
     const char *scorings[MAX_LIST];
@@ -77,7 +77,9 @@ static void usage(FILE *f)
           "  --seed N               seed of the bootstrap (default 0): same seed, same bytes\n"
           "  --bca                  bias-corrected and accelerated intervals (default:\n"
           "                         percentile)\n"
-          "Attributions (permutation importance, 'fairaudit explain --help'):\n"
+          ,
+          f);
+    fputs("Attributions (permutation importance, 'fairaudit explain --help'):\n"
           "  --model MODEL          XGBoost or linear model JSON (docs/models.md)\n"
           "  --features-file X.csv  the model's features, row-aligned with PRED.csv\n"
           "  --explain permutation  the method (the default)\n"
@@ -88,6 +90,9 @@ static void usage(FILE *f)
           "Policy and output:\n"
           "  --policy POLICY.json   gates to evaluate (see README, 'fairaudit policy init')\n"
           "  --json OUT.json        write the full result as JSON (atomically)\n"
+          "  --baseline OLD.json    an earlier audit's JSON: gates with \"max_change\" or\n"
+          "                         \"max_relative_change\" bound how much their value may\n"
+          "                         worsen since then (it must audit the same attributes)\n"
           "  --junit OUT.xml        JUnit XML: a testcase per gate (failure, error, skipped)\n"
           "  --sarif OUT.sarif      SARIF 2.1.0: a result per failed or inconclusive gate\n"
           "  --markdown OUT.md      a Markdown summary (for a PR comment or a job summary)\n"
@@ -156,7 +161,7 @@ enum {
     OPT_LABEL = 256, OPT_PRED, OPT_SCORE, OPT_GROUP, OPT_WEIGHT, OPT_POSITIVE, OPT_DELIM,
     OPT_INTERSECT, OPT_REFERENCE, OPT_REFRULE, OPT_MINSIZE, OPT_TAU, OPT_POLICY, OPT_JSON,
     OPT_QUIET, OPT_THREADS, OPT_THRESHOLD, OPT_CONFIDENCE, OPT_CI, OPT_BOOTSTRAP, OPT_SEED, OPT_BCA, OPT_SCORE_METRICS, OPT_MODEL, OPT_FEATURES, OPT_EXPLAIN, OPT_SCORING,
-    OPT_REPEATS, OPT_JUNIT, OPT_SARIF, OPT_MARKDOWN, OPT_ANNOTATIONS, OPT_HELP
+    OPT_REPEATS, OPT_JUNIT, OPT_SARIF, OPT_MARKDOWN, OPT_ANNOTATIONS, OPT_BASELINE, OPT_HELP
 };
 
 static const struct option LONG_OPTS[] = {
@@ -192,6 +197,7 @@ static const struct option LONG_OPTS[] = {
     {"sarif", required_argument, NULL, OPT_SARIF},
     {"markdown", required_argument, NULL, OPT_MARKDOWN},
     {"annotations", required_argument, NULL, OPT_ANNOTATIONS},
+    {"baseline", required_argument, NULL, OPT_BASELINE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -344,6 +350,9 @@ static int parse_option(audit_args *a, int c, const char *arg)
     case OPT_JUNIT:
         a->junit_path = arg;
         break;
+    case OPT_BASELINE:
+        a->baseline_path = arg;
+        break;
     case OPT_SARIF:
         a->sarif_path = arg;
         break;
@@ -448,8 +457,13 @@ static int same_file(const char *in, const char *out)
 static int run(audit_args *a)
 {
     const char *outs[] = {a->json_path, a->junit_path, a->sarif_path, a->markdown_path};
+    const char *ins[] = {a->input, a->policy_path, a->baseline_path};
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
-        if (same_file(a->input, outs[i]) || (a->policy_path && same_file(a->policy_path, outs[i]))) {
+        int clash = 0;
+        for (size_t k = 0; k < sizeof ins / sizeof ins[0]; k++) {
+            clash |= ins[k] != NULL && same_file(ins[k], outs[i]);
+        }
+        if (clash) {
             fprintf(stderr, "%s: error: an output file is an input of the audit; refusing to "
                             "overwrite it\n",
                     outs[i]);
@@ -468,6 +482,12 @@ static int run(audit_args *a)
         fprintf(stderr, "%s\n", fa_policy__warning(policy, i));
     }
     a->ex.pred_path = a->input;
+    fa_baseline *baseline = NULL;
+    if (a->baseline_path && fa_baseline_load_json(&baseline, a->baseline_path, &err) != FA_OK) {
+        fa_policy_free(policy);
+        return fa_cli_report_error(&err);
+    }
+    a->o.baseline = baseline;
     if (fa_audit_csv(&res, a->input, &a->o, policy, &err) != FA_OK ||
         (a->ex.model_path && fa_audit_explain_run(res, &a->ex, &a->o, &err) != FA_OK)) {
         status = fa_cli_report_error(&err);
@@ -487,6 +507,7 @@ static int run(audit_args *a)
     }
     fa_result_free(res);
     fa_policy_free(policy);
+    fa_baseline_free(baseline);
     return status;
 }
 

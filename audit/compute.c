@@ -15,6 +15,7 @@
 #include "audit/evidence.h"
 #include "audit/gate.h"
 #include "audit/policy.h"
+#include "reports/baseline.h"
 #include "common/alloc.h"
 #include "common/error.h"
 #include "metrics/interval.h"
@@ -363,9 +364,14 @@ int fa_result_compute(fa_result **out, const fa_tally *tally, const fa_audit_opt
             st = fa_result__add_warning(res, "%s", policy->warnings[i]);
         }
     }
+    if (st == FA_OK && opts->baseline) {
+        st = fa_baseline__check_attributes(opts->baseline, opts->groups, opts->n_groups, err);
+        res->baseline = opts->baseline;
+    }
     if (st == FA_OK) {
         st = fa_gate__evaluate(res, policy, err);
     }
+    res->baseline = NULL; /* borrowed for the evaluation only */
     if (st != FA_OK) {
         fa_result_free(res);
         return st;

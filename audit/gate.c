@@ -19,6 +19,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "metrics/summary.h"
+#include "reports/baseline.h"
 
 /* The interval bound a gate compares: the upper for "upper_ci", the lower for "lower_ci". */
 static double bound(const fa_gate_spec *g, const fa_bootstrap_ci *ci)
@@ -310,6 +311,64 @@ static int evaluate_one(fa_gate_result *gr, const fa_attr_result *at, const fa_r
     return set_str(&gr->reason, reason[0] ? reason : NULL);
 }
 
+/* Appends text to a gate's reason (which may be NULL). */
+static int append_reason(fa_gate_result *gr, const char *text)
+{
+    size_t a = gr->reason ? strlen(gr->reason) : 0, b = strlen(text);
+    char *r = realloc(gr->reason, a + b + 3);
+    if (r == NULL) {
+        return FA_ENOMEM;
+    }
+    if (a) {
+        memcpy(r + a, "; ", 2);
+        a += 2;
+    }
+    memcpy(r + a, text, b + 1);
+    gr->reason = r;
+    return FA_OK;
+}
+
+/*
+ * "max_change" / "max_relative_change": how much the value may worsen since the baseline (in
+ * the gate's worse direction: up for a max, down for a min, either way for both or none).
+ * Missing evidence (no baseline, no such gate in it, an undefined value) never passes.
+ */
+static int apply_baseline(fa_gate_result *gr, const fa_result *res)
+{
+    const fa_gate_spec *g = gr->spec;
+    gr->baseline_value = NAN;
+    if (!g->has_max_change && !g->has_max_relative_change) {
+        return FA_OK;
+    }
+    char text[512];
+    double old = NAN;
+    int found = res->baseline && fa_baseline__value(res->baseline, g->name, gr->attribute, &old);
+    gr->has_baseline = found;
+    gr->baseline_value = old;
+    if (!found || isnan(old) || isnan(gr->value)) {
+        snprintf(text, sizeof text, "%s",
+                 res->baseline == NULL ? "max_change needs a baseline (--baseline OLD.json)"
+                 : !found              ? "the baseline has no value of this gate on this attribute"
+                                       : "the value is undefined now or in the baseline");
+        if (gr->verdict == FA_VERDICT_PASSED) {
+            gr->verdict = FA_VERDICT_INCONCLUSIVE;
+        }
+        return append_reason(gr, text);
+    }
+    double d = gr->value - old;
+    double worse = g->direction > 0 ? d : g->direction < 0 ? -d : fabs(d);
+    int abs_bad = g->has_max_change && worse > g->max_change;
+    int rel_bad = g->has_max_relative_change && worse > g->max_relative_change * fabs(old);
+    if (!abs_bad && !rel_bad) {
+        return FA_OK;
+    }
+    gr->verdict = FA_VERDICT_FAILED;
+    snprintf(text, sizeof text, "changed by %+.6g from the baseline's %.6g (allowed: %s%.6g)", d,
+             old, abs_bad ? "max_change " : "max_relative_change ",
+             abs_bad ? g->max_change : g->max_relative_change);
+    return append_reason(gr, text);
+}
+
 int fa_gate__evaluate(fa_result *res, const fa_policy *policy, fa_error *err)
 {
     res->verdict = FA_VERDICT_PASSED;
@@ -338,7 +397,8 @@ int fa_gate__evaluate(fa_result *res, const fa_policy *policy, fa_error *err)
             matched = 1;
             fa_gate_result *gr = &res->gates[res->n_gates++];
             gr->spec = g;
-            if (set_str(&gr->attribute, at->name) != FA_OK || evaluate_one(gr, at, res) != FA_OK) {
+            if (set_str(&gr->attribute, at->name) != FA_OK || evaluate_one(gr, at, res) != FA_OK ||
+                apply_baseline(gr, res) != FA_OK) {
                 return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
             }
             if (!g->warning) {

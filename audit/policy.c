@@ -18,6 +18,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/fileio.h"
+#include "common/text.h"
 #include "metrics/summary.h"
 
 #define POLICY_MAX_BYTES (16u << 20)
@@ -56,7 +57,7 @@ static void describe(char *buf, size_t size, const cJSON *v)
     if (cJSON_IsString(v)) {
         fa_error_quote(buf, size, v->valuestring, strlen(v->valuestring));
     } else if (cJSON_IsNumber(v)) {
-        snprintf(buf, size, "%.17g", v->valuedouble);
+        fa_format_double(buf, size, v->valuedouble);
     } else if (cJSON_IsBool(v)) {
         snprintf(buf, size, "%s", cJSON_IsTrue(v) ? "true" : "false");
     } else if (cJSON_IsNull(v)) {
@@ -158,7 +159,8 @@ static int parse_reference(ctx *c, const cJSON *v)
 static const char *const GATE_KEYS[] = {"name",     "metric",      "disparity", "against",
                                         "attribute", "min",        "max",       "use",
                                         "severity", "description", "comment",
-                                        "significant_only", NULL};
+                                        "significant_only", "max_change",
+                                        "max_relative_change", "direction", NULL};
 
 static int parse_enum(ctx *c, const cJSON *v, const char *path, const char *const names[],
                       const char *expected, int *out)
@@ -285,15 +287,50 @@ static int parse_gate(ctx *c, fa_gate_spec *g, const cJSON *obj, size_t i)
         }
         g->has_max = 1;
     }
-    if (!g->has_min && !g->has_max) {
+    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "max_change")) != NULL) {
+        snprintf(jp, sizeof jp, "%s.max_change", path);
+        if ((st = get_number(c, v, jp, &g->max_change)) != FA_OK) {
+            return st;
+        }
+        if (g->max_change < 0) {
+            return bad(c, jp, "a non-negative number", v);
+        }
+        g->has_max_change = 1;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "max_relative_change")) != NULL) {
+        snprintf(jp, sizeof jp, "%s.max_relative_change", path);
+        if ((st = get_number(c, v, jp, &g->max_relative_change)) != FA_OK) {
+            return st;
+        }
+        if (g->max_relative_change < 0) {
+            return bad(c, jp, "a non-negative number", v);
+        }
+        g->has_max_relative_change = 1;
+    }
+    g->direction = g->has_max && !g->has_min ? 1 : g->has_min && !g->has_max ? -1 : 0;
+    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "direction")) != NULL) {
+        static const char *const DIR[] = {"any", "increase", "decrease", NULL};
+        snprintf(jp, sizeof jp, "%s.direction", path);
+        int d;
+        if ((st = parse_enum(c, v, jp, DIR, "\"increase\", \"decrease\" or \"any\"", &d)) !=
+            FA_OK) {
+            return st;
+        }
+        g->direction = d == 0 ? 0 : d == 1 ? 1 : -1;
+    }
+    if (!g->has_min && !g->has_max && !g->has_max_change && !g->has_max_relative_change) {
         return fa_error_set_json(c->err, FA_EPARSE, c->name, path,
-                                 "a gate needs \"min\" or \"max\" (or both)");
+                                 "a gate needs \"min\" or \"max\" (or both), or a "
+                                 "\"max_change\" against a baseline");
     }
     if (g->has_min && g->has_max && g->min > g->max) {
+        char lo[40], hi[40];
+        fa_format_double(lo, sizeof lo, g->min);
+        fa_format_double(hi, sizeof hi, g->max);
         snprintf(jp, sizeof jp, "%s.min", path);
         return fa_error_set_json(c->err, FA_EPARSE, c->name, jp,
-                                 "contradictory bounds: min %.17g is greater than max %.17g",
-                                 g->min, g->max);
+                                 "contradictory bounds: min %s is greater than max %s",
+                                 lo, hi);
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "use")) != NULL) {
         static const char *const USE[] = {"point", "upper_ci", "lower_ci", NULL};

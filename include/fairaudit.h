@@ -331,6 +331,9 @@ typedef struct fa_audit_options {
      * threshold sweep per group. Exact AUC keeps every distinct score per cell, so memory grows
      * with the number of distinct scores (about 40 bytes each): off by default. */
     int score_metrics;
+    /* An earlier audit (borrowed): gates with "max_change" / "max_relative_change" compare
+     * their value with its value; it must audit the same attributes. NULL: none. */
+    const struct fa_baseline *baseline;
 } fa_audit_options;
 
 #define FA_DEFAULT_MIN_GROUP_SIZE 30
@@ -344,7 +347,7 @@ typedef struct fa_audit_options {
      .reference_rule = FA_REFERENCE_LARGEST, .min_group_size = -1, .tau = 0.0,                   \
      .csv = FA_CSV_OPTIONS_INIT, .threads = 0, .log = NULL, .log_payload = NULL,                 \
      .threshold = NAN, .confidence_level = 0.0, .ci_method = FA_CI_WILSON, .bootstrap = 0,    \
-     .seed = 0, .boot_method = FA_BOOT_PERCENTILE, .score_metrics = 0}
+     .seed = 0, .boot_method = FA_BOOT_PERCENTILE, .score_metrics = 0, .baseline = NULL}
 
 /** Everything an audit computed: groups, metrics, disparities, summaries, gates. */
 typedef struct fa_result fa_result;
@@ -545,6 +548,20 @@ int fa_table_not_numeric_error(const fa_table *t, size_t j, fa_error *err);
  */
 int fa_table_matrix(double **out, const fa_table *t, const size_t col_of[], size_t n,
                     fa_error *err);
+
+/* ------------------------------------------------------------- baselines */
+
+/** An earlier audit's JSON result, for gates that bound a change ("max_change"). */
+typedef struct fa_baseline fa_baseline;
+
+/**
+ * Reads a fairaudit JSON result (fa_result_write_json) as a baseline. A file that is not one
+ * is FA_EPARSE with the JSON path. Caller frees with fa_baseline_free.
+ */
+int fa_baseline_load_json(fa_baseline **out, const char *path, fa_error *err);
+
+/** Frees a baseline. NULL-safe. */
+void fa_baseline_free(fa_baseline *b);
 
 /* -------------------------------------------------------- CI outputs */
 

@@ -632,6 +632,16 @@ static void gates(jb *b, cJSON *root, const fa_result *r)
         if (s->has_max) {
             num(b, o, "max", s->max);
         }
+        if (s->has_max_change) {
+            num(b, o, "max_change", s->max_change);
+        }
+        if (s->has_max_relative_change) {
+            num(b, o, "max_relative_change", s->max_relative_change);
+        }
+        if (g->has_baseline) {
+            num(b, o, "baseline_value", g->baseline_value);
+            num(b, o, "change", g->value - g->baseline_value);
+        }
         str(b, o, "use", USE[s->use]);
         str(b, o, "severity", s->warning ? "warning" : "error");
         str(b, o, "outcome", verdict_name(g->verdict));

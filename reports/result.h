@@ -81,6 +81,11 @@ typedef struct fa_gate_spec {
     fa_gate_use use;
     int warning;        /* severity "warning": reported, never fails the audit */
     int significant_only; /* fail only when the violation is statistically significant */
+    /* against a baseline: the largest worsening allowed, absolute and relative to |old| */
+    int has_max_change, has_max_relative_change;
+    double max_change, max_relative_change;
+    int direction;        /* the worse direction: +1 increase, -1 decrease, 0 either; default
+                             from the bounds (a max: +1; a min: -1; both or none: 0) */
 } fa_gate_spec;
 
 /* The outcome of one gate on one attribute. */
@@ -92,6 +97,8 @@ typedef struct fa_gate_result {
     fa_verdict verdict;
     char *reason;             /* why inconclusive or failed, in words */
     int small_reference;      /* the reference group is below min_group_size */
+    double baseline_value;    /* the gate's value in the baseline; NAN without one */
+    int has_baseline;
 } fa_gate_result;
 
 /* One attribution run kept in the result (plain data: reports/ knows no models). */
@@ -147,6 +154,7 @@ struct fa_result {
     char **warnings;
     size_t n_warnings, cap_warnings;
     char *model_path, *features_path;
+    const struct fa_baseline *baseline; /* borrowed during fa_result_compute only */
     fa_attribution *attributions;
     size_t n_attributions;
 };

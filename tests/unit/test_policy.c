@@ -383,7 +383,16 @@ static void policy__gate_without_bounds_is_an_error(void **state)
 {
     (void)state;
     assert_policy_error("{\"gates\": [{\"metric\": \"demographic_parity_ratio\"}]}", "gates[0]",
-                        "a gate needs \"min\" or \"max\" (or both)");
+                        "a gate needs \"min\" or \"max\" (or both), or a \"max_change\" "
+                        "against a baseline");
+}
+
+static void policy__negative_max_change_is_an_error(void **state)
+{
+    (void)state;
+    assert_policy_error("{\"gates\": [{\"metric\": \"demographic_parity_ratio\", "
+                        "\"max_change\": -0.1}]}",
+                        "gates[0].max_change", "expected a non-negative number, got -0.1");
 }
 
 static void policy__min_greater_than_max_is_an_error(void **state)
@@ -562,6 +571,7 @@ int main(void)
         cmocka_unit_test(policy__rate_gate_without_disparity_is_an_error),
         cmocka_unit_test(policy__summary_gate_with_disparity_is_an_error),
         cmocka_unit_test(policy__gate_without_bounds_is_an_error),
+        cmocka_unit_test(policy__negative_max_change_is_an_error),
         cmocka_unit_test(policy__min_greater_than_max_is_an_error),
         cmocka_unit_test(policy__wrong_types_name_the_value),
         cmocka_unit_test(policy__reference_must_map_attributes_to_strings),
