@@ -899,6 +899,14 @@ uint64_t fa_csv_record_line(const fa_csv_reader *r)
     return r->rec_line;
 }
 
+uint64_t fa_csv_field_line(const fa_csv_reader *r, size_t i)
+{
+    assert(r != NULL && i < r->n_cols);
+    uint64_t line, col;
+    field_loc(r, i, &line, &col);
+    return line;
+}
+
 uint64_t fa_csv_field_column(const fa_csv_reader *r, size_t i)
 {
     assert(r != NULL && i < r->n_cols);

@@ -23,8 +23,8 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/text.h"
-#include "metrics/tally.h"
 #include "include/fairaudit.h"
+#include "metrics/tally.h"
 #include "reports/result.h"
 
 /* The two classes of a binary column. */
@@ -109,7 +109,7 @@ static int parse_binary(reader_ctx *c, binary_col *b, const fa_field *f, size_t 
             return FA_OK;
         }
         char q[128];
-        return fa_error_set(err, FA_EDOMAIN, c->path, fa_csv_record_line(c->r),
+        return fa_error_set(err, FA_EDOMAIN, c->path, fa_csv_field_line(c->r, col_i),
                             fa_csv_field_column(c->r, col_i),
                             "column '%s': expected a binary value (1/0, true/false, yes/no; or "
                             "name the positive class with --positive), got %s",
@@ -129,7 +129,7 @@ static int parse_binary(reader_ctx *c, binary_col *b, const fa_field *f, size_t 
         return FA_OK;
     }
     char q[128], qp[128], qn[128];
-    return fa_error_set(err, FA_EDOMAIN, c->path, fa_csv_record_line(c->r),
+    return fa_error_set(err, FA_EDOMAIN, c->path, fa_csv_field_line(c->r, col_i),
                         fa_csv_field_column(c->r, col_i),
                         "column '%s': expected one of the two classes %s (positive) and %s, "
                         "got a third value %s",
@@ -138,8 +138,7 @@ static int parse_binary(reader_ctx *c, binary_col *b, const fa_field *f, size_t 
                         fa_error_quote(q, sizeof q, f->data, f->len));
 }
 
-static int find_column(reader_ctx *c, const char *name, const char *role, long *idx,
-                       fa_error *err)
+static int find_column(reader_ctx *c, const char *name, const char *role, long *idx, fa_error *err)
 {
     *idx = fa_csv_column_index(c->r, name);
     if (*idx >= 0) {
@@ -148,8 +147,8 @@ static int find_column(reader_ctx *c, const char *name, const char *role, long *
     char list[400] = "";
     size_t o = 0, n = fa_csv_n_columns(c->r);
     for (size_t i = 0; i < n && o + 48 < sizeof list; i++) {
-        int w = snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "",
-                         fa_csv_column_name(c->r, i));
+        int w =
+            snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", fa_csv_column_name(c->r, i));
         o += w > 0 ? (size_t)w : 0;
     }
     if (o >= sizeof list) {
@@ -213,7 +212,7 @@ static int number_field(reader_ctx *c, const fa_field *f, long idx, const char *
         return FA_OK;
     }
     char q[128];
-    return fa_error_set(err, FA_EPARSE, c->path, fa_csv_record_line(c->r),
+    return fa_error_set(err, FA_EPARSE, c->path, fa_csv_field_line(c->r, (size_t)idx),
                         fa_csv_field_column(c->r, (size_t)idx),
                         "%s column '%s': expected a %snumber, got %s", role,
                         fa_csv_column_name(c->r, (size_t)idx), allow_missing ? "" : "finite ",
@@ -244,16 +243,15 @@ static int add_record(reader_ctx *c, fa_tally *t, const fa_field *fields, fa_err
         }
         if (weight < 0.0) {
             char q[128];
-            return fa_error_set(err, FA_EDOMAIN, c->path, fa_csv_record_line(c->r),
-                                fa_csv_field_column(c->r, (size_t)c->weight_idx),
-                                "weight column '%s': expected a non-negative number, got %s",
-                                o->weight,
-                                fa_error_quote(q, sizeof q, fields[c->weight_idx].data,
-                                               fields[c->weight_idx].len));
+            return fa_error_set(
+                err, FA_EDOMAIN, c->path, fa_csv_field_line(c->r, (size_t)c->weight_idx),
+                fa_csv_field_column(c->r, (size_t)c->weight_idx),
+                "weight column '%s': expected a non-negative number, got %s", o->weight,
+                fa_error_quote(q, sizeof q, fields[c->weight_idx].data, fields[c->weight_idx].len));
         }
     }
-    if (c->score_idx >= 0 && (st = number_field(c, &fields[c->score_idx], c->score_idx, "score",
-                                                1, &score, err)) != FA_OK) {
+    if (c->score_idx >= 0 && (st = number_field(c, &fields[c->score_idx], c->score_idx, "score", 1,
+                                                &score, err)) != FA_OK) {
         return st;
     }
     if (c->pred.idx < 0 && !isnan(o->threshold)) {
@@ -280,9 +278,11 @@ static int add_record(reader_ctx *c, fa_tally *t, const fa_field *fields, fa_err
         if (!fa_utf8_valid(s, len, &bad)) {
             if (!c->warned_utf8[a]) {
                 c->warned_utf8[a] = 1;
-                log_msg(o, "%s:%llu:%llu: warning: group column '%s': invalid UTF-8 in a group "
-                           "value (byte 0x%02X); bad bytes are shown as \\xNN",
-                        c->path, (unsigned long long)fa_csv_record_line(c->r),
+                log_msg(o,
+                        "%s:%llu:%llu: warning: group column '%s': invalid UTF-8 in a group "
+                        "value (byte 0x%02X); bad bytes are shown as \\xNN",
+                        c->path,
+                        (unsigned long long)fa_csv_field_line(c->r, (size_t)c->group_idx[a]),
                         (unsigned long long)(fa_csv_field_column(c->r, (size_t)c->group_idx[a]) +
                                              (uint64_t)bad),
                         o->groups[a], (unsigned char)s[bad]);
@@ -352,8 +352,8 @@ static int setup(reader_ctx *c, const char *path, const fa_audit_options *o, fa_
         }
         for (size_t b = 0; b < a; b++) {
             if (c->group_idx[b] == c->group_idx[a]) {
-                return fa_error_set(err, FA_EINVAL, path, 0, 0,
-                                    "group column '%s' is named twice", o->groups[a]);
+                return fa_error_set(err, FA_EINVAL, path, 0, 0, "group column '%s' is named twice",
+                                    o->groups[a]);
             }
         }
     }
@@ -567,8 +567,7 @@ int fa_audit_tally_csv(fa_tally **out, const char *path, const fa_audit_options 
     memset(&c, 0, sizeof c);
     fa_tally *t = NULL;
     if ((st = setup(&c, path, opts, err)) != FA_OK ||
-        (st = fa_tally_create(&t, opts->groups, opts->n_groups, opts->intersect, err)) !=
-            FA_OK ||
+        (st = fa_tally_create(&t, opts->groups, opts->n_groups, opts->intersect, err)) != FA_OK ||
         (opts->score && opts->score_metrics && (st = fa_tally_enable_scores(t)) != FA_OK)) {
         ctx_dispose(&c);
         return st;
@@ -598,8 +597,9 @@ int fa_audit_tally_csv(fa_tally **out, const char *path, const fa_audit_options 
                           "threshold)");
     }
     if (st == FA_OK && c.skipped > 0) {
-        log_msg(opts, "%s:%llu: warning: %llu row%s skipped: missing label or prediction (the "
-                      "first on this line)",
+        log_msg(opts,
+                "%s:%llu: warning: %llu row%s skipped: missing label or prediction (the "
+                "first on this line)",
                 path, (unsigned long long)c.first_skipped_line, (unsigned long long)c.skipped,
                 c.skipped == 1 ? "" : "s");
     }

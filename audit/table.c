@@ -105,7 +105,7 @@ static int add_cell(fa_table *t, fa_csv_reader *r, size_t j, const fa_field *f)
             c->num[i] = NAN;
             return 0;
         }
-        c->bad_line = fa_csv_record_line(r);
+        c->bad_line = fa_csv_field_line(r, j);
         c->bad_col = fa_csv_field_column(r, j);
         c->bad_len = f->len;
         memcpy(c->bad_text, f->data, f->len < sizeof c->bad_text ? f->len : sizeof c->bad_text);

@@ -129,7 +129,13 @@ int fa_csv_next(fa_csv_reader *r, const fa_field **fields, fa_error *err);
 /** Line (1-based, physical) on which the current record starts. */
 uint64_t fa_csv_record_line(const fa_csv_reader *r);
 
-/** Column (1-based, bytes) at which field i of the current record starts. */
+/**
+ * Line (1-based, physical) on which field i of the current record starts: the record's line,
+ * or a later one after a line break inside an earlier quoted field.
+ */
+uint64_t fa_csv_field_line(const fa_csv_reader *r, size_t i);
+
+/** Column (1-based, bytes, within fa_csv_field_line) at which field i starts. */
 uint64_t fa_csv_field_column(const fa_csv_reader *r, size_t i);
 
 /** Number of bytes consumed so far (for progress and throughput). */
