@@ -23,9 +23,8 @@ static int copy_run(fa_attribution *a, const fa_permutation_result *r, const cha
     a->names = fa_calloc_array(a->n, sizeof *a->names);
     a->mean = fa_alloc_array(a->n, sizeof *a->mean);
     a->std = fa_alloc_array(a->n, sizeof *a->std);
-    if (a->names == NULL || a->mean == NULL || a->std == NULL ||
-        set(&a->method, "permutation") || set(&a->scoring, fa_permutation_result_scoring(r)) ||
-        set(&a->attribute, attribute)) {
+    if (a->names == NULL || a->mean == NULL || a->std == NULL || set(&a->method, "permutation") ||
+        set(&a->scoring, fa_permutation_result_scoring(r)) || set(&a->attribute, attribute)) {
         return -1;
     }
     a->baseline = fa_permutation_result_baseline(r);
@@ -41,18 +40,18 @@ static int copy_run(fa_attribution *a, const fa_permutation_result *r, const cha
     return 0;
 }
 
-int fa_result_add_permutation(fa_result *res, const fa_model *m, const double x[],
-                              size_t n_rows, const double y[], const int32_t group[],
-                              const char *attribute, const fa_permutation_options *opts,
-                              const char *model_path, const char *features_path, fa_error *err)
+int fa_result_add_permutation(fa_result *res, const fa_model *m, const double x[], size_t n_rows,
+                              const double y[], const int32_t group[], const char *attribute,
+                              const fa_permutation_options *opts, const char *model_path,
+                              const char *features_path, fa_error *err)
 {
     fa_permutation_result *r;
     int st = fa_permutation_importance(&r, m, x, n_rows, y, group, opts, err);
     if (st != FA_OK) {
         return st;
     }
-    void *p = fa_realloc_array(res->attributions, res->n_attributions + 1,
-                               sizeof *res->attributions);
+    void *p =
+        fa_realloc_array(res->attributions, res->n_attributions + 1, sizeof *res->attributions);
     if (p == NULL) {
         fa_permutation_result_free(r);
         return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");

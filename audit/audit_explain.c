@@ -15,8 +15,8 @@
 #include "reports/result.h"
 
 /* 0/1 labels of column j: numbers 0 and 1, or the --positive value against one other. */
-static int labels(double **out, const fa_table *t, size_t j, const char *positive,
-                  const char *path, fa_error *err)
+static int labels(double **out, const fa_table *t, size_t j, const char *positive, const char *path,
+                  fa_error *err)
 {
     size_t n = fa_table_n_rows(t);
     double *y = fa_alloc_array(n, sizeof *y);
@@ -90,8 +90,7 @@ static int codes_of(int32_t **out, const fa_table *t, size_t j, const char *path
     return FA_OK;
 }
 
-static int column(size_t *j, const fa_table *t, const char *name, const char *path,
-                  fa_error *err)
+static int column(size_t *j, const fa_table *t, const char *name, const char *path, fa_error *err)
 {
     long k = fa_table_column_index(t, name);
     if (k < 0) {
@@ -111,16 +110,15 @@ static int runs(fa_result *res, const fa_model *m, const double *x, size_t n, co
     for (size_t s = 0; s < e->n_scorings && st == FA_OK; s++) {
         int needs = fa_permutation_scoring_needs(e->scorings[s]);
         if (needs < 0) {
-            return fa_error_set(err, FA_EINVAL, NULL, 0, 0, "unknown scoring '%s'",
-                                e->scorings[s]);
+            return fa_error_set(err, FA_EINVAL, NULL, 0, 0, "unknown scoring '%s'", e->scorings[s]);
         }
         fa_permutation_options po = FA_PERMUTATION_OPTIONS_INIT;
         po.scoring = e->scorings[s];
         po.repeats = e->repeats;
         po.seed = o->seed;
         po.threads = o->threads;
-        po.min_group_size = o->min_group_size >= 0 ? (size_t)o->min_group_size
-                                                   : FA_DEFAULT_MIN_GROUP_SIZE;
+        po.min_group_size =
+            o->min_group_size >= 0 ? (size_t)o->min_group_size : FA_DEFAULT_MIN_GROUP_SIZE;
         if (!(needs & FA_SCORING_NEEDS_GROUPS)) {
             st = fa_result_add_permutation(res, m, x, n, y, NULL, NULL, &po, e->model_path,
                                            e->features_path, err);
@@ -131,8 +129,8 @@ static int runs(fa_result *res, const fa_model *m, const double *x, size_t n, co
             int32_t *g = NULL;
             if ((st = column(&j, pred, o->groups[a], e->pred_path, err)) == FA_OK &&
                 (st = codes_of(&g, pred, j, e->pred_path, err)) == FA_OK) {
-                st = fa_result_add_permutation(res, m, x, n, y, g, o->groups[a], &po,
-                                               e->model_path, e->features_path, err);
+                st = fa_result_add_permutation(res, m, x, n, y, g, o->groups[a], &po, e->model_path,
+                                               e->features_path, err);
             }
             free(g);
         }

@@ -35,50 +35,50 @@ typedef struct audit_args {
 
 static void usage(FILE *f)
 {
-    fputs("Usage: fairaudit audit PRED.csv --label COL [--pred COL] --group COL[,COL...] [OPTIONS]\n"
-          "\n"
-          "Audits a prediction file: every rate of 'fairaudit metrics' per group and overall,\n"
-          "differences and ratios against a reference group, between groups and to the\n"
-          "overall population, fairlearn and AIF360 named summaries, and the policy's gates.\n"
-          "\n"
-          "Columns:\n"
-          "  --label COL            true label column (binary)\n"
-          "  --pred COL             prediction column (binary); without it, --threshold T\n"
-          "                         derives prediction = score >= T, and without both the\n"
-          "                         audit covers the labels alone (a training set)\n"
-          "  --threshold T          prediction = (score >= T), with --score\n"
-          "  --score COL            score column (numeric; its mean is reported per group)\n"
-          "  --score-metrics        with --score: ROC AUC (ties half), average precision,\n"
-          "                         Brier score, log loss, calibration bins and ECE, and a\n"
-          "                         threshold sweep per group (memory grows with the number\n"
-          "                         of distinct scores)\n"
-          "  --group COL[,COL...]   sensitive attribute columns (repeatable)\n"
-          "  --weight COL           row weights (non-negative numbers)\n"
-          "  --positive VALUE       the positive class of label and prediction (default:\n"
-          "                         1/true/yes against 0/false/no)\n"
-          "  --delimiter C          field separator (default ','; 'tab' for a tab)\n"
-          "Groups and references:\n"
-          "  --intersect            also audit the intersection of the group columns\n"
-          "  --reference COL=VALUE  reference group of an attribute (repeatable; default: the\n"
-          "                         policy's, else the largest group)\n"
-          "  --reference-rule RULE  largest (default) or min_metric (lowest selection rate)\n"
-          "  --min-group-size N     groups with fewer rows are flagged and left out of\n"
-          "                         summaries and gates (default: the policy's, else 30)\n"
-          "  --tau X                Aequitas's tau for the within_tau flag (default 0.8)\n"
-          "Uncertainty:\n"
-          "  --confidence X         confidence level of every interval (default: the\n"
-          "                         policy's confidence_level, else 0.95); tests are\n"
-          "                         significant below 1 - X (Holm-adjusted)\n"
-          "  --ci METHOD            per-group rate intervals: wilson (default) or\n"
-          "                         clopper-pearson\n"
-          "  --bootstrap B          replicates of the stratified count bootstrap behind the\n"
-          "                         intervals of every disparity and summary (default 1000;\n"
-          "                         0 turns it off)\n"
-          "  --seed N               seed of the bootstrap (default 0): same seed, same bytes\n"
-          "  --bca                  bias-corrected and accelerated intervals (default:\n"
-          "                         percentile)\n"
-          ,
-          f);
+    fputs(
+        "Usage: fairaudit audit PRED.csv --label COL [--pred COL] --group COL[,COL...] [OPTIONS]\n"
+        "\n"
+        "Audits a prediction file: every rate of 'fairaudit metrics' per group and overall,\n"
+        "differences and ratios against a reference group, between groups and to the\n"
+        "overall population, fairlearn and AIF360 named summaries, and the policy's gates.\n"
+        "\n"
+        "Columns:\n"
+        "  --label COL            true label column (binary)\n"
+        "  --pred COL             prediction column (binary); without it, --threshold T\n"
+        "                         derives prediction = score >= T, and without both the\n"
+        "                         audit covers the labels alone (a training set)\n"
+        "  --threshold T          prediction = (score >= T), with --score\n"
+        "  --score COL            score column (numeric; its mean is reported per group)\n"
+        "  --score-metrics        with --score: ROC AUC (ties half), average precision,\n"
+        "                         Brier score, log loss, calibration bins and ECE, and a\n"
+        "                         threshold sweep per group (memory grows with the number\n"
+        "                         of distinct scores)\n"
+        "  --group COL[,COL...]   sensitive attribute columns (repeatable)\n"
+        "  --weight COL           row weights (non-negative numbers)\n"
+        "  --positive VALUE       the positive class of label and prediction (default:\n"
+        "                         1/true/yes against 0/false/no)\n"
+        "  --delimiter C          field separator (default ','; 'tab' for a tab)\n"
+        "Groups and references:\n"
+        "  --intersect            also audit the intersection of the group columns\n"
+        "  --reference COL=VALUE  reference group of an attribute (repeatable; default: the\n"
+        "                         policy's, else the largest group)\n"
+        "  --reference-rule RULE  largest (default) or min_metric (lowest selection rate)\n"
+        "  --min-group-size N     groups with fewer rows are flagged and left out of\n"
+        "                         summaries and gates (default: the policy's, else 30)\n"
+        "  --tau X                Aequitas's tau for the within_tau flag (default 0.8)\n"
+        "Uncertainty:\n"
+        "  --confidence X         confidence level of every interval (default: the\n"
+        "                         policy's confidence_level, else 0.95); tests are\n"
+        "                         significant below 1 - X (Holm-adjusted)\n"
+        "  --ci METHOD            per-group rate intervals: wilson (default) or\n"
+        "                         clopper-pearson\n"
+        "  --bootstrap B          replicates of the stratified count bootstrap behind the\n"
+        "                         intervals of every disparity and summary (default 1000;\n"
+        "                         0 turns it off)\n"
+        "  --seed N               seed of the bootstrap (default 0): same seed, same bytes\n"
+        "  --bca                  bias-corrected and accelerated intervals (default:\n"
+        "                         percentile)\n",
+        f);
     fputs("Attributions (permutation importance, 'fairaudit explain --help'):\n"
           "  --model MODEL          XGBoost or linear model JSON (docs/models.md)\n"
           "  --features-file X.csv  the model's features, row-aligned with PRED.csv\n"
@@ -113,8 +113,8 @@ static int parse_long(const char *s, const char *opt, long lo, long hi, long *ou
     errno = 0;
     long v = strtol(s, &end, 10);
     if (*s == '\0' || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
-        return fa_cli_usage_error("%s: expected an integer in [%ld, %ld], got '%s'", opt, lo,
-                                  hi, s);
+        return fa_cli_usage_error("%s: expected an integer in [%ld, %ld], got '%s'", opt, lo, hi,
+                                  s);
     }
     *out = v;
     return 0;
@@ -158,10 +158,40 @@ static int add_reference(audit_args *a, const char *spec)
 }
 
 enum {
-    OPT_LABEL = 256, OPT_PRED, OPT_SCORE, OPT_GROUP, OPT_WEIGHT, OPT_POSITIVE, OPT_DELIM,
-    OPT_INTERSECT, OPT_REFERENCE, OPT_REFRULE, OPT_MINSIZE, OPT_TAU, OPT_POLICY, OPT_JSON,
-    OPT_QUIET, OPT_THREADS, OPT_THRESHOLD, OPT_CONFIDENCE, OPT_CI, OPT_BOOTSTRAP, OPT_SEED, OPT_BCA, OPT_SCORE_METRICS, OPT_MODEL, OPT_FEATURES, OPT_EXPLAIN, OPT_SCORING,
-    OPT_REPEATS, OPT_JUNIT, OPT_SARIF, OPT_MARKDOWN, OPT_ANNOTATIONS, OPT_BASELINE, OPT_HELP
+    OPT_LABEL = 256,
+    OPT_PRED,
+    OPT_SCORE,
+    OPT_GROUP,
+    OPT_WEIGHT,
+    OPT_POSITIVE,
+    OPT_DELIM,
+    OPT_INTERSECT,
+    OPT_REFERENCE,
+    OPT_REFRULE,
+    OPT_MINSIZE,
+    OPT_TAU,
+    OPT_POLICY,
+    OPT_JSON,
+    OPT_QUIET,
+    OPT_THREADS,
+    OPT_THRESHOLD,
+    OPT_CONFIDENCE,
+    OPT_CI,
+    OPT_BOOTSTRAP,
+    OPT_SEED,
+    OPT_BCA,
+    OPT_SCORE_METRICS,
+    OPT_MODEL,
+    OPT_FEATURES,
+    OPT_EXPLAIN,
+    OPT_SCORING,
+    OPT_REPEATS,
+    OPT_JUNIT,
+    OPT_SARIF,
+    OPT_MARKDOWN,
+    OPT_ANNOTATIONS,
+    OPT_BASELINE,
+    OPT_HELP
 };
 
 static const struct option LONG_OPTS[] = {
@@ -206,17 +236,37 @@ static const struct option LONG_OPTS[] = {
 static int parse_option(audit_args *a, int c, const char *arg)
 {
     switch (c) {
-    case OPT_LABEL: a->o.label = arg; break;
-    case OPT_PRED: a->o.pred = arg; break;
-    case OPT_SCORE: a->o.score = arg; break;
-    case OPT_WEIGHT: a->o.weight = arg; break;
-    case OPT_POSITIVE: a->o.positive = arg; break;
-    case OPT_GROUP: return add_groups(a, arg) ? FA_EXIT_USAGE : -1;
-    case OPT_REFERENCE: return add_reference(a, arg) ? FA_EXIT_USAGE : -1;
-    case OPT_INTERSECT: a->o.intersect = 1; break;
-    case OPT_POLICY: a->policy_path = arg; break;
-    case OPT_JSON: a->json_path = arg; break;
-    case OPT_QUIET: a->quiet = 1; break;
+    case OPT_LABEL:
+        a->o.label = arg;
+        break;
+    case OPT_PRED:
+        a->o.pred = arg;
+        break;
+    case OPT_SCORE:
+        a->o.score = arg;
+        break;
+    case OPT_WEIGHT:
+        a->o.weight = arg;
+        break;
+    case OPT_POSITIVE:
+        a->o.positive = arg;
+        break;
+    case OPT_GROUP:
+        return add_groups(a, arg) ? FA_EXIT_USAGE : -1;
+    case OPT_REFERENCE:
+        return add_reference(a, arg) ? FA_EXIT_USAGE : -1;
+    case OPT_INTERSECT:
+        a->o.intersect = 1;
+        break;
+    case OPT_POLICY:
+        a->policy_path = arg;
+        break;
+    case OPT_JSON:
+        a->json_path = arg;
+        break;
+    case OPT_QUIET:
+        a->quiet = 1;
+        break;
     case OPT_DELIM:
         if (strcmp(arg, "tab") == 0 || strcmp(arg, "\\t") == 0) {
             a->o.csv.delimiter = '\t';
@@ -234,7 +284,8 @@ static int parse_option(audit_args *a, int c, const char *arg)
             a->o.reference_rule = FA_REFERENCE_MIN_METRIC;
         } else {
             return fa_cli_usage_error("--reference-rule: expected 'largest' or 'min_metric', "
-                                      "got '%s'", arg);
+                                      "got '%s'",
+                                      arg);
         }
         break;
     case OPT_MINSIZE:
@@ -274,8 +325,7 @@ static int parse_option(audit_args *a, int c, const char *arg)
         errno = 0;
         double v = strtod(arg, &end);
         if (*arg == '\0' || *end != '\0' || errno == ERANGE || !(v > 0.0 && v < 1.0)) {
-            return fa_cli_usage_error("--confidence: expected a number in (0, 1), got '%s'",
-                                      arg);
+            return fa_cli_usage_error("--confidence: expected a number in (0, 1), got '%s'", arg);
         }
         a->o.confidence_level = v;
         break;
@@ -464,8 +514,9 @@ static int run(audit_args *a)
             clash |= ins[k] != NULL && same_file(ins[k], outs[i]);
         }
         if (clash) {
-            fprintf(stderr, "%s: error: an output file is an input of the audit; refusing to "
-                            "overwrite it\n",
+            fprintf(stderr,
+                    "%s: error: an output file is an input of the audit; refusing to "
+                    "overwrite it\n",
                     outs[i]);
             return FA_EXIT_USAGE;
         }

@@ -54,10 +54,10 @@ int fa_cmd_demo(int argc, char **argv)
         fprintf(stderr, "%s: error: cannot create directory: %s\n", out, strerror(errno));
         return FA_EXIT_USAGE;
     }
-    const char *const cargs[] = {"audit",    input,         "--label",  "repaid",
-                                 "--pred",   "approved",    "--score",  "score",
-                                 "--group",  "sex,age_band", "--intersect", "--score-metrics", "--policy",
-                                 policy,     "--json",      json};
+    const char *const cargs[] = {"audit",    input,          "--label",     "repaid",
+                                 "--pred",   "approved",     "--score",     "score",
+                                 "--group",  "sex,age_band", "--intersect", "--score-metrics",
+                                 "--policy", policy,         "--json",      json};
     enum { N_ARGS = sizeof cargs / sizeof cargs[0] };
     /* getopt wants writable strings: copy the arguments into one buffer */
     static const size_t STORE = 3 * 4096 + 256;

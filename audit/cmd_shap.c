@@ -63,29 +63,52 @@ static void usage(void)
 
 static int parse(shap_args *a, int argc, char **argv)
 {
-    static const struct option OPTS[] = {
-        {"method", required_argument, NULL, 'm'},      {"model", required_argument, NULL, 'M'},
-        {"data", required_argument, NULL, 'd'},        {"background", required_argument, NULL, 'b'},
-        {"background-size", required_argument, NULL, 'k'},
-        {"group", required_argument, NULL, 'g'},       {"out", required_argument, NULL, 'o'},
-        {"json", required_argument, NULL, 'j'},        {"output", required_argument, NULL, 'u'},
-        {"threads", required_argument, NULL, 't'},     {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0}};
+    static const struct option OPTS[] = {{"method", required_argument, NULL, 'm'},
+                                         {"model", required_argument, NULL, 'M'},
+                                         {"data", required_argument, NULL, 'd'},
+                                         {"background", required_argument, NULL, 'b'},
+                                         {"background-size", required_argument, NULL, 'k'},
+                                         {"group", required_argument, NULL, 'g'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"json", required_argument, NULL, 'j'},
+                                         {"output", required_argument, NULL, 'u'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":", OPTS, NULL)) != -1) {
         char *end;
         switch (c) {
-        case 'm': a->method = optarg; break;
-        case 'M': a->model = optarg; break;
-        case 'd': a->data = optarg; break;
-        case 'b': a->background = optarg; break;
-        case 'g': a->group = optarg; break;
-        case 'o': a->out_path = optarg; break;
-        case 'j': a->json_path = optarg; break;
-        case 'q': a->quiet = 1; break;
-        case 'h': usage(); return 0;
+        case 'm':
+            a->method = optarg;
+            break;
+        case 'M':
+            a->model = optarg;
+            break;
+        case 'd':
+            a->data = optarg;
+            break;
+        case 'b':
+            a->background = optarg;
+            break;
+        case 'g':
+            a->group = optarg;
+            break;
+        case 'o':
+            a->out_path = optarg;
+            break;
+        case 'j':
+            a->json_path = optarg;
+            break;
+        case 'q':
+            a->quiet = 1;
+            break;
+        case 'h':
+            usage();
+            return 0;
         case 'u':
             if (strcmp(optarg, "margin") != 0 && strcmp(optarg, "probability") != 0) {
                 return fa_cli_usage_error("--output: expected margin or probability, got '%s'",
@@ -97,8 +120,7 @@ static int parse(shap_args *a, int argc, char **argv)
         case 't':
             errno = 0;
             long v = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || errno || v < (c == 'k' ? 1 : 0) ||
-                v > 1000000) {
+            if (*optarg == '\0' || *end != '\0' || errno || v < (c == 'k' ? 1 : 0) || v > 1000000) {
                 return fa_cli_usage_error("%s: expected a non-negative integer, got '%s'",
                                           c == 'k' ? "--background-size" : "--threads", optarg);
             }
@@ -164,8 +186,9 @@ static int match(shap_run *r, const shap_args *a, const fa_table *t, fa_error *e
                             r->p, k);
     }
     fa_error_clear(err);
-    fprintf(stderr, "%s: warning: the model has no feature names: its features are the %zu "
-                    "columns of %s in order\n",
+    fprintf(stderr,
+            "%s: warning: the model has no feature names: its features are the %zu "
+            "columns of %s in order\n",
             a->model, r->p, a->data);
     return FA_OK;
 }
@@ -315,7 +338,8 @@ static cJSON *summary(const shap_run *r, const shap_args *a, double *mabs, doubl
     cJSON *imp = ok ? cJSON_AddArrayToObject(root, "importances") : NULL;
     for (size_t k = 0; imp && k < r->p; k++) {
         cJSON *e = cJSON_CreateObject();
-        ok = e && cJSON_AddItemToArray(imp, e) && cJSON_AddStringToObject(e, "feature", feature(r, k)) &&
+        ok = e && cJSON_AddItemToArray(imp, e) &&
+             cJSON_AddStringToObject(e, "feature", feature(r, k)) &&
              add_num(e, "mean_abs", mabs[k]) && add_num(e, "mean", mean[k]);
         if (!ok) {
             break;
@@ -345,7 +369,8 @@ static cJSON *summary(const shap_run *r, const shap_args *a, double *mabs, doubl
                 ref = g;
             }
         }
-        ok = ok && cJSON_AddStringToObject(root, "reference", fa_table_category(r->data, (size_t)gj, ref));
+        ok = ok && cJSON_AddStringToObject(root, "reference",
+                                           fa_table_category(r->data, (size_t)gj, ref));
         for (size_t g = 0; ok && g < ng; g++) {
             cJSON *e = cJSON_AddObjectToObject(groups, fa_table_category(r->data, (size_t)gj, g));
             ok = e && add_num(e, "rows", (double)cnt[g]);
@@ -355,7 +380,8 @@ static cJSON *summary(const shap_run *r, const shap_args *a, double *mabs, doubl
             for (size_t k = 0; ok && terms && mv && k < r->p; k++) {
                 double d = gm[g * (r->p + 1) + k] - gm[ref * (r->p + 1) + k];
                 gap += d;
-                ok = add_num(terms, feature(r, k), d) && add_num(mv, feature(r, k), gm[g * (r->p + 1) + k]);
+                ok = add_num(terms, feature(r, k), d) &&
+                     add_num(mv, feature(r, k), gm[g * (r->p + 1) + k]);
             }
             /* the mean output gap: sum of the terms (the base value is common to all rows) */
             ok = ok && add_num(e, "gap_in_mean_output", gap);
@@ -391,8 +417,7 @@ static int outputs(const shap_run *r, const shap_args *a, fa_error *err)
     }
     if (st == FA_OK && !a->quiet) {
         printf("%s Shapley values (%s) of %s on %s: %zu rows, base value %.6g\n", a->method,
-               a->probability ? "probability" : "margin", a->model, a->data, r->n,
-               mean[r->p]);
+               a->probability ? "probability" : "margin", a->model, a->data, r->n, mean[r->p]);
         for (int s = 0; s < 10 && (size_t)s < r->p; s++) { /* top 10 by mean |phi| */
             size_t best = 0;
             for (size_t k = 1; k < r->p; k++) {

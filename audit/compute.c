@@ -15,13 +15,13 @@
 #include "audit/evidence.h"
 #include "audit/gate.h"
 #include "audit/policy.h"
-#include "reports/baseline.h"
 #include "common/alloc.h"
 #include "common/error.h"
 #include "metrics/interval.h"
 #include "metrics/rates.h"
 #include "metrics/summary.h"
 #include "metrics/tally.h"
+#include "reports/baseline.h"
 #include "reports/result.h"
 
 static int cmp_group(const void *a, const void *b)
@@ -37,12 +37,11 @@ static int label_only_metric(int m)
            m == FA_METRIC_MEAN_SCORE;
 }
 
-static void fill_metrics(double out[], const char *reasons[], fa_interval ci[],
-                         const fa_counts *c, const fa_counts *all, const fa_result *res)
+static void fill_metrics(double out[], const char *reasons[], fa_interval ci[], const fa_counts *c,
+                         const fa_counts *all, const fa_result *res)
 {
-    fa_interval_method im = res->ci_method == FA_CI_CLOPPER_PEARSON
-                                ? FA_INTERVAL_CLOPPER_PEARSON
-                                : FA_INTERVAL_WILSON;
+    fa_interval_method im =
+        res->ci_method == FA_CI_CLOPPER_PEARSON ? FA_INTERVAL_CLOPPER_PEARSON : FA_INTERVAL_WILSON;
     for (int m = 0; m < FA_METRIC_COUNT_ALL; m++) {
         out[m] = fa_metric_value((fa_metric)m, c, all, &reasons[m]);
         double x, n;
@@ -66,8 +65,7 @@ static void fill_metrics(double out[], const char *reasons[], fa_interval ci[],
 }
 
 /* The reference value given for attribute `name` (options first, then policy), or NULL. */
-static const char *given_reference(const char *name, const fa_audit_options *o,
-                                   const fa_policy *p)
+static const char *given_reference(const char *name, const fa_audit_options *o, const fa_policy *p)
 {
     for (size_t i = 0; i < o->n_refs; i++) {
         if (strcmp(o->ref_attrs[i], name) == 0) {
@@ -83,8 +81,7 @@ static const char *given_reference(const char *name, const fa_audit_options *o,
 }
 
 /* The members' references joined as an intersection value ("Caucasian & Male"), if all set. */
-static int join_references(char *buf, size_t size, const fa_audit_options *o,
-                           const fa_policy *p)
+static int join_references(char *buf, size_t size, const fa_audit_options *o, const fa_policy *p)
 {
     size_t used = 0;
     buf[0] = '\0';
@@ -150,7 +147,8 @@ static int choose_reference(fa_attr_result *at, const fa_audit_options *o, const
         at->reference_source = "lowest selection rate";
     } else {
         for (size_t g = 1; g < at->n_groups; g++) {
-            if (at->groups[g].metrics[FA_METRIC_COUNT] > at->groups[best].metrics[FA_METRIC_COUNT]) {
+            if (at->groups[g].metrics[FA_METRIC_COUNT] >
+                at->groups[best].metrics[FA_METRIC_COUNT]) {
                 best = g;
             }
         }
@@ -253,8 +251,8 @@ static int copy_columns(fa_result *res, const fa_audit_options *o, const char *i
     res->score = o->score ? fa_strdup(o->score) : NULL;
     res->weight = o->weight ? fa_strdup(o->weight) : NULL;
     res->positive = o->positive ? fa_strdup(o->positive) : NULL;
-    if ((input_path && !res->input_path) || (o->label && !res->label) ||
-        (o->pred && !res->pred) || (o->score && !res->score) || (o->weight && !res->weight) ||
+    if ((input_path && !res->input_path) || (o->label && !res->label) || (o->pred && !res->pred) ||
+        (o->score && !res->score) || (o->weight && !res->weight) ||
         (o->positive && !res->positive)) {
         return FA_ENOMEM;
     }
@@ -299,8 +297,8 @@ int fa_result_compute(fa_result **out, const fa_tally *tally, const fa_audit_opt
                       const fa_policy *policy, const char *input_path, fa_error *err)
 {
     *out = NULL;
-    if (opts->confidence_level != 0.0 && !(opts->confidence_level > 0.0 &&
-                                            opts->confidence_level < 1.0)) {
+    if (opts->confidence_level != 0.0 &&
+        !(opts->confidence_level > 0.0 && opts->confidence_level < 1.0)) {
         return fa_error_set(err, FA_EINVAL, NULL, 0, 0,
                             "confidence level: expected a number in (0, 1), got %g",
                             opts->confidence_level);
@@ -313,13 +311,13 @@ int fa_result_compute(fa_result **out, const fa_tally *tally, const fa_audit_opt
     res->min_group_size = opts->min_group_size >= 0                 ? opts->min_group_size
                           : (policy && policy->min_group_size >= 0) ? policy->min_group_size
                                                                     : FA_DEFAULT_MIN_GROUP_SIZE;
-    res->tau = opts->tau > 0.0 ? opts->tau : (policy && policy->tau > 0.0) ? policy->tau
-                                                                           : FA_DEFAULT_TAU;
+    res->tau = opts->tau > 0.0                 ? opts->tau
+               : (policy && policy->tau > 0.0) ? policy->tau
+                                               : FA_DEFAULT_TAU;
     res->inconclusive = policy ? policy->inconclusive : FA_INCONCLUSIVE_KEEP;
-    res->confidence_level = opts->confidence_level > 0.0 ? opts->confidence_level
-                            : (policy && policy->confidence_level > 0.0)
-                                ? policy->confidence_level
-                                : FA_DEFAULT_CONFIDENCE;
+    res->confidence_level = opts->confidence_level > 0.0                 ? opts->confidence_level
+                            : (policy && policy->confidence_level > 0.0) ? policy->confidence_level
+                                                                         : FA_DEFAULT_CONFIDENCE;
     res->ci_method = opts->ci_method;
     res->bootstrap = opts->bootstrap;
     res->seed = opts->seed;

@@ -47,8 +47,8 @@ int fa_extmodel_from_spec(fa_model **out, const char *spec, const fa_table *t,
             names[nf++] = name;
         }
     }
-    int st = n == 0 ? fa_error_set(err, FA_EINVAL, NULL, 0, 0,
-                                   "--model cmd: expected a command after 'cmd:'")
+    int st = n == 0    ? fa_error_set(err, FA_EINVAL, NULL, 0, 0,
+                                      "--model cmd: expected a command after 'cmd:'")
              : nf == 0 ? fa_error_set(err, FA_EINVAL, NULL, 0, 0,
                                       "--model cmd: the data has no feature columns")
                        : fa_model_create_external(out, argv, names, nf, FA_LINK_LOGISTIC,

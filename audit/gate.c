@@ -45,7 +45,6 @@ static const char *metric_of(const fa_gate_spec *g)
     return g->summary >= 0 ? fa_summary_name(g->summary) : fa_metric_name((fa_metric)g->rate);
 }
 
-
 /* Lists the groups left out of metric m's max/min into buf; returns how many. */
 static size_t left_out(const fa_attr_result *at, const fa_metric ms[], int n_ms, long min_size,
                        char *buf, size_t size)

@@ -73,8 +73,7 @@ static int bad(ctx *c, const char *path, const char *expected, const cJSON *got)
 {
     char d[128];
     describe(d, sizeof d, got);
-    return fa_error_set_json(c->err, FA_EPARSE, c->name, path, "expected %s, got %s", expected,
-                             d);
+    return fa_error_set_json(c->err, FA_EPARSE, c->name, path, "expected %s, got %s", expected, d);
 }
 
 /* Rejects duplicate keys and warns about unknown ones; `known` is NULL-terminated. */
@@ -156,11 +155,14 @@ static int parse_reference(ctx *c, const cJSON *v)
     return FA_OK;
 }
 
-static const char *const GATE_KEYS[] = {"name",     "metric",      "disparity", "against",
-                                        "attribute", "min",        "max",       "use",
-                                        "severity", "description", "comment",
-                                        "significant_only", "max_change",
-                                        "max_relative_change", "direction", NULL};
+static const char *const GATE_KEYS[] = {"name",       "metric",
+                                        "disparity",  "against",
+                                        "attribute",  "min",
+                                        "max",        "use",
+                                        "severity",   "description",
+                                        "comment",    "significant_only",
+                                        "max_change", "max_relative_change",
+                                        "direction",  NULL};
 
 static int parse_enum(ctx *c, const cJSON *v, const char *path, const char *const names[],
                       const char *expected, int *out)
@@ -192,13 +194,13 @@ static int parse_gate_metric(ctx *c, fa_gate_spec *g, const cJSON *obj, const ch
     g->rate = g->summary < 0 ? fa_metric_from_name(g->metric_name) : -1;
     if (g->summary < 0 && g->rate < 0) {
         char q[128];
-        return fa_error_set_json(c->err, FA_EPARSE, c->name, jp,
-                                 "unknown metric %s: expected a rate (selection_rate, "
-                                 "true_positive_rate, ...) or a summary "
-                                 "(demographic_parity_ratio, equalized_odds_difference, ...); "
-                                 "'fairaudit metrics' lists them",
-                                 fa_error_quote(q, sizeof q, g->metric_name,
-                                                strlen(g->metric_name)));
+        return fa_error_set_json(
+            c->err, FA_EPARSE, c->name, jp,
+            "unknown metric %s: expected a rate (selection_rate, "
+            "true_positive_rate, ...) or a summary "
+            "(demographic_parity_ratio, equalized_odds_difference, ...); "
+            "'fairaudit metrics' lists them",
+            fa_error_quote(q, sizeof q, g->metric_name, strlen(g->metric_name)));
     }
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(obj, "disparity");
     const cJSON *ag = cJSON_GetObjectItemCaseSensitive(obj, "against");
@@ -230,8 +232,7 @@ static int parse_gate_metric(ctx *c, fa_gate_spec *g, const cJSON *obj, const ch
         static const char *const AG[] = {"between_groups", "reference", "to_overall", NULL};
         snprintf(jp, sizeof jp, "%s.against", path);
         int v;
-        st = parse_enum(c, ag, jp, AG, "\"between_groups\", \"reference\" or \"to_overall\"",
-                        &v);
+        st = parse_enum(c, ag, jp, AG, "\"between_groups\", \"reference\" or \"to_overall\"", &v);
         if (st != FA_OK) {
             return st;
         }
@@ -329,8 +330,7 @@ static int parse_gate(ctx *c, fa_gate_spec *g, const cJSON *obj, size_t i)
         fa_format_double(hi, sizeof hi, g->max);
         snprintf(jp, sizeof jp, "%s.min", path);
         return fa_error_set_json(c->err, FA_EPARSE, c->name, jp,
-                                 "contradictory bounds: min %s is greater than max %s",
-                                 lo, hi);
+                                 "contradictory bounds: min %s is greater than max %s", lo, hi);
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "use")) != NULL) {
         static const char *const USE[] = {"point", "upper_ci", "lower_ci", NULL};
@@ -359,10 +359,10 @@ static int parse_gate(ctx *c, fa_gate_spec *g, const cJSON *obj, size_t i)
     return FA_OK;
 }
 
-static const char *const TOP_KEYS[] = {"reference", "min_group_size", "tau", "inconclusive",
-                                       "generalized_entropy_alpha",
-                                       "confidence_level", "gates", "title", "name",
-                                       "description", "comment", "$schema", NULL};
+static const char *const TOP_KEYS[] = {
+    "reference",        "min_group_size", "tau",   "inconclusive", "generalized_entropy_alpha",
+    "confidence_level", "gates",          "title", "name",         "description",
+    "comment",          "$schema",        NULL};
 
 static int parse_top(ctx *c, const cJSON *root)
 {
@@ -410,8 +410,8 @@ static int parse_top(ctx *c, const cJSON *root)
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "inconclusive")) != NULL) {
         static const char *const INC[] = {"inconclusive", "pass", "fail", NULL};
         int m;
-        if ((st = parse_enum(c, v, "inconclusive", INC,
-                             "\"pass\", \"fail\" or \"inconclusive\"", &m)) != FA_OK) {
+        if ((st = parse_enum(c, v, "inconclusive", INC, "\"pass\", \"fail\" or \"inconclusive\"",
+                             &m)) != FA_OK) {
             return st;
         }
         c->p->inconclusive = (fa_inconclusive_map)m;
@@ -494,8 +494,8 @@ int fa_policy_parse_json(fa_policy **out, const char *text, size_t len, const ch
         return fa_error_set(err, FA_EPARSE, name, line, col, "NUL byte in JSON text");
     }
     if (max_depth(text, len) > POLICY_MAX_DEPTH) {
-        return fa_error_set(err, FA_EPARSE, name, 1, 1,
-                            "JSON nested deeper than %d levels", POLICY_MAX_DEPTH);
+        return fa_error_set(err, FA_EPARSE, name, 1, 1, "JSON nested deeper than %d levels",
+                            POLICY_MAX_DEPTH);
     }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
@@ -527,7 +527,8 @@ int fa_policy_parse_json(fa_policy **out, const char *text, size_t len, const ch
     p->min_group_size = -1;
     p->name = fa_strdup(name);
     ctx c = {p, name, err};
-    int st = p->name ? parse_top(&c, root) : fa_error_set(err, FA_ENOMEM, name, 0, 0, "out of memory");
+    int st =
+        p->name ? parse_top(&c, root) : fa_error_set(err, FA_ENOMEM, name, 0, 0, "out of memory");
     cJSON_Delete(root);
     if (st != FA_OK) {
         fa_policy_free(p);

@@ -6,7 +6,7 @@
 #include "reports/result.h"
 
 struct fa_policy {
-    char *name;          /* file name, for messages */
+    char *name; /* file name, for messages */
     char *title;
     char **ref_attrs, **ref_values;
     size_t n_refs;
@@ -14,11 +14,11 @@ struct fa_policy {
     double tau;          /* 0 when the policy does not say */
     double confidence_level;
     int has_gei_alpha;
-    double gei_alpha;    /* generalized_entropy_alpha */
+    double gei_alpha; /* generalized_entropy_alpha */
     fa_inconclusive_map inconclusive;
     fa_gate_spec *gates;
     size_t n_gates;
-    char **warnings;     /* unknown keys and the like */
+    char **warnings; /* unknown keys and the like */
     size_t n_warnings;
 };
 

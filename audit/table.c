@@ -16,9 +16,9 @@
 
 typedef struct column {
     char *name;
-    double *num;      /* numeric: values; NULL once categorical */
-    int32_t *codes;   /* categorical: value indices, -1 = missing */
-    fa_intern values; /* categorical values */
+    double *num;                /* numeric: values; NULL once categorical */
+    int32_t *codes;             /* categorical: value indices, -1 = missing */
+    fa_intern values;           /* categorical values */
     uint64_t bad_line, bad_col; /* first non-numeric cell */
     char bad_text[64];
     size_t bad_len;
@@ -125,8 +125,7 @@ static int add_cell(fa_table *t, fa_csv_reader *r, size_t j, const fa_field *f)
     return 0;
 }
 
-int fa_table_load_csv(fa_table **out, const char *path, const fa_csv_options *opts,
-                      fa_error *err)
+int fa_table_load_csv(fa_table **out, const char *path, const fa_csv_options *opts, fa_error *err)
 {
     *out = NULL;
     fa_csv_reader *r;
@@ -238,8 +237,7 @@ int fa_table_not_numeric_error(const fa_table *t, size_t j, fa_error *err)
                         fa_error_quote(q, sizeof q, c->bad_text, shown));
 }
 
-int fa_table_matrix(double **out, const fa_table *t, const size_t col_of[], size_t n,
-                    fa_error *err)
+int fa_table_matrix(double **out, const fa_table *t, const size_t col_of[], size_t n, fa_error *err)
 {
     *out = NULL;
     for (size_t k = 0; k < n; k++) {

@@ -87,8 +87,8 @@ int fa_error_format(char *buf, size_t size, const fa_error *err)
             return snprintf(buf, size, "%s:%llu:%llu: error: %s", err->path,
                             (unsigned long long)err->line, (unsigned long long)err->column, msg);
         }
-        return snprintf(buf, size, "%s:%llu: error: %s", err->path,
-                        (unsigned long long)err->line, msg);
+        return snprintf(buf, size, "%s:%llu: error: %s", err->path, (unsigned long long)err->line,
+                        msg);
     }
     if (err->path[0] && err->json_path[0]) {
         return snprintf(buf, size, "%s: error: %s: %s", err->path, err->json_path, msg);

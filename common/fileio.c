@@ -35,8 +35,7 @@ int fa_atomic_open(fa_atomic_file *af, const char *path, fa_error *err)
         free(af->tmp);
         af->tmp = NULL;
         fa_atomic_abort(af);
-        return fa_error_set(err, FA_EIO, path, 0, 0, "cannot create output file: %s",
-                            strerror(e));
+        return fa_error_set(err, FA_EIO, path, 0, 0, "cannot create output file: %s", strerror(e));
     }
     (void)fchmod(fd, 0644);
     af->f = fdopen(fd, "wb");
@@ -44,8 +43,7 @@ int fa_atomic_open(fa_atomic_file *af, const char *path, fa_error *err)
         int e = errno;
         close(fd);
         fa_atomic_abort(af);
-        return fa_error_set(err, FA_EIO, path, 0, 0, "cannot open output file: %s",
-                            strerror(e));
+        return fa_error_set(err, FA_EIO, path, 0, 0, "cannot open output file: %s", strerror(e));
     }
     return FA_OK;
 }
@@ -64,8 +62,8 @@ int fa_atomic_commit(fa_atomic_file *af, fa_error *err)
         e = errno;
     }
     if (bad) {
-        int st = fa_error_set(err, FA_EIO, af->path, 0, 0, "cannot write output file: %s",
-                              strerror(e));
+        int st =
+            fa_error_set(err, FA_EIO, af->path, 0, 0, "cannot write output file: %s", strerror(e));
         fa_atomic_abort(af);
         return st;
     }
@@ -104,8 +102,7 @@ int fa_atomic_write(const char *path, const void *data, size_t len, fa_error *er
     if (len && fwrite(data, 1, len, af.f) != len) {
         int e = errno;
         fa_atomic_abort(&af);
-        return fa_error_set(err, FA_EIO, path, 0, 0, "cannot write output file: %s",
-                            strerror(e));
+        return fa_error_set(err, FA_EIO, path, 0, 0, "cannot write output file: %s", strerror(e));
     }
     return fa_atomic_commit(&af, err);
 }
@@ -129,8 +126,8 @@ int fa_read_file(char **out, size_t *len, const char *path, size_t max_bytes, fa
             if (cap > max_bytes + 1) {
                 free(buf);
                 fclose(f);
-                return fa_error_set(err, FA_EINVAL, path, 0, 0,
-                                    "file is larger than %zu bytes", max_bytes);
+                return fa_error_set(err, FA_EINVAL, path, 0, 0, "file is larger than %zu bytes",
+                                    max_bytes);
             }
             void *p = buf;
             if (fa_grow(&p, &cap, cap * 2, 1) != 0) {
@@ -154,8 +151,7 @@ int fa_read_file(char **out, size_t *len, const char *path, size_t max_bytes, fa
     }
     if (n > max_bytes) {
         free(buf);
-        return fa_error_set(err, FA_EINVAL, path, 0, 0, "file is larger than %zu bytes",
-                            max_bytes);
+        return fa_error_set(err, FA_EINVAL, path, 0, 0, "file is larger than %zu bytes", max_bytes);
     }
     buf[n] = '\0';
     *out = buf;

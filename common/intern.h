@@ -13,8 +13,8 @@ typedef struct fa_intern {
     size_t *lens;     /* index -> length */
     uint64_t *hashes; /* index -> hash */
     size_t n, cap;
-    uint32_t *slots;  /* open addressing: index + 1, 0 = empty */
-    size_t n_slots;   /* power of two */
+    uint32_t *slots; /* open addressing: index + 1, 0 = empty */
+    size_t n_slots;  /* power of two */
 } fa_intern;
 
 /* Initialises an empty table in caller storage. */

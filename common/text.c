@@ -158,8 +158,7 @@ int fa_parse_double(const char *s, size_t len, double *out)
     /* strtod accepts hex floats, "inf" and "nan": none of them is a number in a CSV cell */
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
-        if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' ||
-              c == 'E')) {
+        if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E')) {
             return -1;
         }
     }

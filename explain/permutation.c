@@ -123,10 +123,10 @@ typedef struct workspace {
     double *pred;   /* m */
     size_t *perm;   /* m */
     gsl_rng *rng;
-    scored *pairs;       /* m, roc_auc only */
-    fa_counts *counts;   /* n_groups, summaries only */
-    double *vals;        /* n_groups */
-    unsigned char *excl; /* n_groups */
+    scored *pairs;           /* m, roc_auc only */
+    fa_counts *counts;       /* n_groups, summaries only */
+    double *vals;            /* n_groups */
+    unsigned char *excl;     /* n_groups */
     fa_xgboost_delta *delta; /* with pb->leaves */
     size_t failed_task;      /* SIZE_MAX: none */
     fa_error err;
@@ -780,8 +780,8 @@ static uint16_t *plan_leaves(problem *pb, size_t leaf_bytes)
 
 int fa_permutation__run(fa_permutation_result **out, const fa_model *m, const double x[],
                         size_t n_rows, const double y[], const int32_t group[],
-                        const fa_permutation_options *opts, size_t window_bytes,
-                        size_t leaf_bytes, fa_error *err)
+                        const fa_permutation_options *opts, size_t window_bytes, size_t leaf_bytes,
+                        fa_error *err)
 {
     *out = NULL;
     problem pb;

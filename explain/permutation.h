@@ -24,7 +24,7 @@
  */
 int fa_permutation__run(fa_permutation_result **out, const fa_model *m, const double x[],
                         size_t n_rows, const double y[], const int32_t group[],
-                        const fa_permutation_options *opts, size_t window_bytes,
-                        size_t leaf_bytes, fa_error *err);
+                        const fa_permutation_options *opts, size_t window_bytes, size_t leaf_bytes,
+                        fa_error *err);
 
 #endif

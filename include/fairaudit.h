@@ -86,7 +86,10 @@ typedef struct fa_csv_options {
     size_t max_line_bytes; /* longest record accepted, bytes (0 = 64 MiB) */
 } fa_csv_options;
 
-#define FA_CSV_OPTIONS_INIT {',', 0}
+#define FA_CSV_OPTIONS_INIT                                                                        \
+    {                                                                                              \
+        ',', 0                                                                                     \
+    }
 
 /** A streaming RFC 4180 reader: one record at a time, memory bounded by the longest record. */
 typedef struct fa_csv_reader fa_csv_reader;
@@ -208,8 +211,7 @@ const char *fa_metric_definition(fa_metric m);
  * then sets *reason (if non-NULL) to a static phrase such as "no actual positives"; otherwise
  * sets *reason to NULL. Pure: no allocation, no I/O.
  */
-double fa_metric_value(fa_metric m, const fa_counts *g, const fa_counts *all,
-                       const char **reason);
+double fa_metric_value(fa_metric m, const fa_counts *g, const fa_counts *all, const char **reason);
 
 /* ----------------------------------------------------------------- tally */
 
@@ -236,8 +238,8 @@ void fa_tally_free(fa_tally *t);
  * Adds one row. values[a] / lens[a] is the row's value of attribute a; a missing value
  * (values[a] == NULL) counts in the group "(missing)". label and pred are 0 or 1.
  */
-int fa_tally_add(fa_tally *t, const char *const values[], const size_t lens[], int label,
-                 int pred, double weight, double score, fa_error *err);
+int fa_tally_add(fa_tally *t, const char *const values[], const size_t lens[], int label, int pred,
+                 double weight, double score, fa_error *err);
 
 /** dst += src: both must have the same attributes. Groups are matched by value. */
 int fa_tally_merge(fa_tally *dst, const fa_tally *src, fa_error *err);
@@ -306,32 +308,32 @@ typedef enum fa_boot_method {
 
 /** Options of an audit. Initialise with FA_AUDIT_OPTIONS_INIT; strings are borrowed. */
 typedef struct fa_audit_options {
-    const char *label;          /* label column (required) */
-    const char *pred;           /* prediction column, or NULL: see threshold */
-    const char *score;          /* score column, or NULL */
-    const char *weight;         /* weight column, or NULL */
-    const char *const *groups;  /* sensitive attribute columns */
+    const char *label;         /* label column (required) */
+    const char *pred;          /* prediction column, or NULL: see threshold */
+    const char *score;         /* score column, or NULL */
+    const char *weight;        /* weight column, or NULL */
+    const char *const *groups; /* sensitive attribute columns */
     size_t n_groups;
-    int intersect;              /* also audit the intersection of the attributes */
-    const char *positive;       /* the positive label/prediction value, or NULL for 1/true/yes */
-    const char *const *ref_attrs; /* reference groups given: attribute names ... */
+    int intersect;                 /* also audit the intersection of the attributes */
+    const char *positive;          /* the positive label/prediction value, or NULL for 1/true/yes */
+    const char *const *ref_attrs;  /* reference groups given: attribute names ... */
     const char *const *ref_values; /* ... and values */
     size_t n_refs;
     fa_reference_rule reference_rule;
-    long min_group_size;        /* < 0: take the policy's, else FA_DEFAULT_MIN_GROUP_SIZE */
-    double tau;                 /* Aequitas tau; <= 0: FA_DEFAULT_TAU */
+    long min_group_size; /* < 0: take the policy's, else FA_DEFAULT_MIN_GROUP_SIZE */
+    double tau;          /* Aequitas tau; <= 0: FA_DEFAULT_TAU */
     fa_csv_options csv;
-    int threads;                /* 0 = all cores; the result does not depend on it */
-    fa_log_fn log;              /* warnings, or NULL */
+    int threads;   /* 0 = all cores; the result does not depend on it */
+    fa_log_fn log; /* warnings, or NULL */
     void *log_payload;
     /* Without a prediction column: a finite threshold derives prediction = score >= threshold
      * (Aequitas's score_val); NAN audits the labels alone (class imbalance of a training set:
      * every metric that needs a prediction is undefined, "no prediction column"). */
     double threshold;
-    double confidence_level;    /* of every interval; <= 0: the policy's, else 0.95 */
-    fa_ci_method ci_method;     /* per-group rate intervals */
-    size_t bootstrap;           /* replicates of the count bootstrap; 0: none */
-    uint64_t seed;              /* of the bootstrap: same seed, same bytes */
+    double confidence_level; /* of every interval; <= 0: the policy's, else 0.95 */
+    fa_ci_method ci_method;  /* per-group rate intervals */
+    size_t bootstrap;        /* replicates of the count bootstrap; 0: none */
+    uint64_t seed;           /* of the bootstrap: same seed, same bytes */
     fa_boot_method boot_method;
     /* With a score column: ROC AUC, average precision, Brier, log loss, calibration and a
      * threshold sweep per group. Exact AUC keeps every distinct score per cell, so memory grows
@@ -347,13 +349,15 @@ typedef struct fa_audit_options {
 #define FA_DEFAULT_CONFIDENCE 0.95
 #define FA_DEFAULT_GEI_ALPHA 2.0
 
-#define FA_AUDIT_OPTIONS_INIT                                                                  \
-    {.label = NULL, .pred = NULL, .score = NULL, .weight = NULL, .groups = NULL, .n_groups = 0,   \
-     .intersect = 0, .positive = NULL, .ref_attrs = NULL, .ref_values = NULL, .n_refs = 0,       \
-     .reference_rule = FA_REFERENCE_LARGEST, .min_group_size = -1, .tau = 0.0,                   \
-     .csv = FA_CSV_OPTIONS_INIT, .threads = 0, .log = NULL, .log_payload = NULL,                 \
-     .threshold = NAN, .confidence_level = 0.0, .ci_method = FA_CI_WILSON, .bootstrap = 0,    \
-     .seed = 0, .boot_method = FA_BOOT_PERCENTILE, .score_metrics = 0, .baseline = NULL}
+#define FA_AUDIT_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        .label = NULL, .pred = NULL, .score = NULL, .weight = NULL, .groups = NULL, .n_groups = 0, \
+        .intersect = 0, .positive = NULL, .ref_attrs = NULL, .ref_values = NULL, .n_refs = 0,      \
+        .reference_rule = FA_REFERENCE_LARGEST, .min_group_size = -1, .tau = 0.0,                  \
+        .csv = FA_CSV_OPTIONS_INIT, .threads = 0, .log = NULL, .log_payload = NULL,                \
+        .threshold = NAN, .confidence_level = 0.0, .ci_method = FA_CI_WILSON, .bootstrap = 0,      \
+        .seed = 0, .boot_method = FA_BOOT_PERCENTILE, .score_metrics = 0, .baseline = NULL         \
+    }
 
 /** Everything an audit computed: groups, metrics, disparities, summaries, gates. */
 typedef struct fa_result fa_result;
@@ -518,8 +522,7 @@ int fa_result_write_text(const fa_result *res, FILE *f, fa_error *err);
 typedef struct fa_table fa_table;
 
 /** Reads a CSV file (RFC 4180, as fa_csv_reader) into a table. */
-int fa_table_load_csv(fa_table **out, const char *path, const fa_csv_options *opts,
-                      fa_error *err);
+int fa_table_load_csv(fa_table **out, const char *path, const fa_csv_options *opts, fa_error *err);
 
 /** Frees a table. NULL-safe. */
 void fa_table_free(fa_table *t);
@@ -622,8 +625,8 @@ int fa_model_load(fa_model **out, const char *path, fa_error *err);
  * is killed after `timeout_ms` without an answer. Caller frees with fa_model_free.
  */
 int fa_model_create_external(fa_model **out, const char *const argv[],
-                             const char *const feature_names[], size_t n_features,
-                             fa_link link, long timeout_ms, fa_error *err);
+                             const char *const feature_names[], size_t n_features, fa_link link,
+                             long timeout_ms, fa_error *err);
 
 /** Frees a model (and stops an external command). NULL-safe. */
 void fa_model_free(fa_model *m);
@@ -695,28 +698,30 @@ int fa_model_match_columns(size_t col_of[], const fa_model *m, const char *const
 
 /** Options of fa_permutation_importance. Initialise with FA_PERMUTATION_OPTIONS_INIT. */
 typedef struct fa_permutation_options {
-    const char *scoring;       /* one of the names above; NULL = "accuracy" */
-    size_t repeats;            /* shuffles per feature (group), >= 1 */
-    uint64_t seed;             /* the result depends on the seed, never on the thread count */
-    double threshold;          /* prediction = probability > threshold */
-    size_t max_samples;        /* 0 = score every row; else a subsample of that many rows,
-                                  drawn without replacement from the seed, the same for every
-                                  feature and for the baseline (<= n_rows) */
-    const size_t *feature_group_members; /* feature groups: model feature indices, group after
-                                            group; NULL with n_feature_groups = 0 */
-    const size_t *feature_group_sizes;   /* number of members of each group (>= 1) */
+    const char *scoring; /* one of the names above; NULL = "accuracy" */
+    size_t repeats;      /* shuffles per feature (group), >= 1 */
+    uint64_t seed;       /* the result depends on the seed, never on the thread count */
+    double threshold;    /* prediction = probability > threshold */
+    size_t max_samples;  /* 0 = score every row; else a subsample of that many rows,
+                            drawn without replacement from the seed, the same for every
+                            feature and for the baseline (<= n_rows) */
+    const size_t *feature_group_members;    /* feature groups: model feature indices, group after
+                                               group; NULL with n_feature_groups = 0 */
+    const size_t *feature_group_sizes;      /* number of members of each group (>= 1) */
     const char *const *feature_group_names; /* each group's name (copied), or NULL: "group_<g>" */
-    size_t n_feature_groups;   /* 0: every feature is permuted alone */
-    size_t min_group_size;     /* fairness scorings: groups with fewer rows are left out */
-    int threads;               /* 0 = all cores; always 1 when the model is not thread-safe */
+    size_t n_feature_groups;                /* 0: every feature is permuted alone */
+    size_t min_group_size; /* fairness scorings: groups with fewer rows are left out */
+    int threads;           /* 0 = all cores; always 1 when the model is not thread-safe */
 } fa_permutation_options;
 
 #define FA_PERMUTATION_DEFAULT_REPEATS 5
 #define FA_PERMUTATION_DEFAULT_THRESHOLD 0.5
 
-#define FA_PERMUTATION_OPTIONS_INIT                                                            \
-    {NULL, FA_PERMUTATION_DEFAULT_REPEATS, 0, FA_PERMUTATION_DEFAULT_THRESHOLD, 0, NULL, NULL, \
-     NULL, 0, 0, 0}
+#define FA_PERMUTATION_OPTIONS_INIT                                                                \
+    {                                                                                              \
+        NULL, FA_PERMUTATION_DEFAULT_REPEATS, 0, FA_PERMUTATION_DEFAULT_THRESHOLD, 0, NULL, NULL,  \
+            NULL, 0, 0, 0                                                                          \
+    }
 
 /** What a scoring needs besides the model and the matrix. */
 typedef enum fa_scoring_needs {
@@ -792,10 +797,10 @@ size_t fa_permutation_result_rows(const fa_permutation_result *r);
  * so the JSON and the report carry it. `attribute` names the sensitive column of a fairness
  * scoring (NULL otherwise); `model_path` and `features_path` are recorded (may be NULL).
  */
-int fa_result_add_permutation(fa_result *res, const fa_model *m, const double x[],
-                              size_t n_rows, const double y[], const int32_t group[],
-                              const char *attribute, const fa_permutation_options *opts,
-                              const char *model_path, const char *features_path, fa_error *err);
+int fa_result_add_permutation(fa_result *res, const fa_model *m, const double x[], size_t n_rows,
+                              const double y[], const int32_t group[], const char *attribute,
+                              const fa_permutation_options *opts, const char *model_path,
+                              const char *features_path, fa_error *err);
 
 /** Number of attribution runs in the result. */
 size_t fa_result_n_attributions(const fa_result *res);

@@ -9,18 +9,18 @@
 
 /* Why a group is left out of the between-groups and to-overall disparities. */
 typedef enum fa_exclusion {
-    FA_EXCL_NONE = 0,      /* included */
-    FA_EXCL_SMALL = 1,     /* fewer rows than min_group_size */
-    FA_EXCL_UNDEFINED = 2  /* the metric is undefined for the group */
+    FA_EXCL_NONE = 0,     /* included */
+    FA_EXCL_SMALL = 1,    /* fewer rows than min_group_size */
+    FA_EXCL_UNDEFINED = 2 /* the metric is undefined for the group */
 } fa_exclusion;
 
 /* The aggregate disparities of one metric; NAN where undefined. */
 typedef struct fa_disparity {
-    double between_difference; /* max - min over included groups (>= 2 needed) */
-    double between_ratio;      /* min / max (NAN when max = 0) */
+    double between_difference;    /* max - min over included groups (>= 2 needed) */
+    double between_ratio;         /* min / max (NAN when max = 0) */
     double to_overall_difference; /* max |m(g) - m(overall)| */
     double to_overall_ratio;      /* min over g of min(q, 1/q), q = m(g) / m(overall) */
-    size_t argmin, argmax;     /* groups attaining min and max (valid when n_included > 0) */
+    size_t argmin, argmax;        /* groups attaining min and max (valid when n_included > 0) */
     size_t n_included;
 } fa_disparity;
 

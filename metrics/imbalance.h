@@ -31,7 +31,10 @@ typedef struct fa_imbalance_options {
     size_t n_population;
 } fa_imbalance_options;
 
-#define FA_IMBALANCE_OPTIONS_INIT {-1, NULL, 0}
+#define FA_IMBALANCE_OPTIONS_INIT                                                                  \
+    {                                                                                              \
+        -1, NULL, 0                                                                                \
+    }
 
 /* The label distribution of one group and how it compares with the reference group. */
 typedef struct fa_imbalance_group {

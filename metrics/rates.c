@@ -20,50 +20,67 @@ typedef struct metric_info {
 
 /* Indexed by fa_metric. */
 static const metric_info METRICS[FA_METRIC_COUNT_ALL] = {
-    {"count", {"n", "size", NULL, NULL},
+    {"count",
+     {"n", "size", NULL, NULL},
      "count = n = TP + FP + TN + FN, the (weighted) number of rows in the group; never undefined."},
-    {"share", {NULL, NULL, NULL, NULL},
+    {"share",
+     {NULL, NULL, NULL, NULL},
      "share = n / n_all, the group's share of all rows; undefined when there are no rows."},
-    {"base_rate", {"prevalence", "prev", NULL, NULL},
+    {"base_rate",
+     {"prevalence", "prev", NULL, NULL},
      "base_rate = P / n, the share of actual positives (P = TP + FN); undefined when n = 0."},
-    {"selection_rate", {"sr", "pprev", NULL, NULL},
+    {"selection_rate",
+     {"sr", "pprev", NULL, NULL},
      "selection_rate = PP / n, the share predicted positive (PP = TP + FP); undefined when n = 0."},
-    {"predicted_positive_share", {"ppr", NULL, NULL, NULL},
+    {"predicted_positive_share",
+     {"ppr", NULL, NULL, NULL},
      "predicted_positive_share = PP / PP_all, the group's share of all positive predictions "
      "(Aequitas ppr); undefined when nobody is predicted positive."},
-    {"true_positive_rate", {"tpr", "recall", "sensitivity", NULL},
+    {"true_positive_rate",
+     {"tpr", "recall", "sensitivity", NULL},
      "true_positive_rate = TP / P, the share of actual positives predicted positive; undefined "
      "when the group has no actual positives (P = 0)."},
-    {"false_negative_rate", {"fnr", "miss_rate", NULL, NULL},
+    {"false_negative_rate",
+     {"fnr", "miss_rate", NULL, NULL},
      "false_negative_rate = FN / P; undefined when the group has no actual positives."},
-    {"false_positive_rate", {"fpr", "fall_out", NULL, NULL},
+    {"false_positive_rate",
+     {"fpr", "fall_out", NULL, NULL},
      "false_positive_rate = FP / N, the share of actual negatives predicted positive; undefined "
      "when the group has no actual negatives (N = FP + TN = 0)."},
-    {"true_negative_rate", {"tnr", "specificity", NULL, NULL},
+    {"true_negative_rate",
+     {"tnr", "specificity", NULL, NULL},
      "true_negative_rate = TN / N; undefined when the group has no actual negatives."},
-    {"positive_predictive_value", {"ppv", "precision", NULL, NULL},
+    {"positive_predictive_value",
+     {"ppv", "precision", NULL, NULL},
      "positive_predictive_value = TP / PP, the share of positive predictions that are right; "
      "undefined when nobody in the group is predicted positive."},
-    {"false_discovery_rate", {"fdr", NULL, NULL, NULL},
+    {"false_discovery_rate",
+     {"fdr", NULL, NULL, NULL},
      "false_discovery_rate = FP / PP; undefined when nobody in the group is predicted "
      "positive."},
-    {"negative_predictive_value", {"npv", NULL, NULL, NULL},
+    {"negative_predictive_value",
+     {"npv", NULL, NULL, NULL},
      "negative_predictive_value = TN / PN (PN = TN + FN); undefined when nobody in the group is "
      "predicted negative."},
-    {"false_omission_rate", {"for", NULL, NULL, NULL},
+    {"false_omission_rate",
+     {"for", NULL, NULL, NULL},
      "false_omission_rate = FN / PN; undefined when nobody in the group is predicted negative."},
-    {"accuracy", {"acc", NULL, NULL, NULL},
-     "accuracy = (TP + TN) / n; undefined when n = 0."},
-    {"error_rate", {"err", NULL, NULL, NULL},
+    {"accuracy", {"acc", NULL, NULL, NULL}, "accuracy = (TP + TN) / n; undefined when n = 0."},
+    {"error_rate",
+     {"err", NULL, NULL, NULL},
      "error_rate = (FP + FN) / n = 1 - accuracy; undefined when n = 0."},
-    {"balanced_accuracy", {NULL, NULL, NULL, NULL},
+    {"balanced_accuracy",
+     {NULL, NULL, NULL, NULL},
      "balanced_accuracy = (TPR + TNR) / 2; undefined when the group has no actual positives or "
      "no actual negatives."},
-    {"f1", {"f1_score", NULL, NULL, NULL},
+    {"f1",
+     {"f1_score", NULL, NULL, NULL},
      "f1 = 2TP / (2TP + FP + FN); undefined when TP + FP + FN = 0."},
-    {"treatment_equality", {NULL, NULL, NULL, NULL},
+    {"treatment_equality",
+     {NULL, NULL, NULL, NULL},
      "treatment_equality = FN / FP; undefined when the group has no false positives."},
-    {"mean_score", {NULL, NULL, NULL, NULL},
+    {"mean_score",
+     {NULL, NULL, NULL, NULL},
      "mean_score = the weighted mean of the score column over the group; undefined without a "
      "score column or when no row of the group has a score."},
 };
@@ -144,8 +161,7 @@ static double ratio(double num, double den, const char *why, const char **reason
     return num / den;
 }
 
-double fa_metric_value(fa_metric m, const fa_counts *g, const fa_counts *all,
-                       const char **reason)
+double fa_metric_value(fa_metric m, const fa_counts *g, const fa_counts *all, const char **reason)
 {
     const char *dummy;
     if (reason == NULL) {
@@ -201,8 +217,8 @@ double fa_metric_value(fa_metric m, const fa_counts *g, const fa_counts *all,
         }
         return (g->tp / p + g->tn / nn) / 2.0;
     case FA_METRIC_F1:
-        return ratio(2.0 * g->tp, 2.0 * g->tp + g->fp + g->fn,
-                     "no positives, actual or predicted", reason);
+        return ratio(2.0 * g->tp, 2.0 * g->tp + g->fp + g->fn, "no positives, actual or predicted",
+                     reason);
     case FA_METRIC_TREATMENT_EQUALITY:
         return ratio(g->fn, g->fp, "no false positives", reason);
     case FA_METRIC_MEAN_SCORE:

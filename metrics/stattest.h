@@ -41,7 +41,10 @@ typedef struct fa_stattest_options {
     double fisher_rel_tol;
 } fa_stattest_options;
 
-#define FA_STATTEST_OPTIONS_INIT {FA_DEFAULT_FISHER_MIN_EXPECTED, FA_DEFAULT_FISHER_REL_TOL}
+#define FA_STATTEST_OPTIONS_INIT                                                                   \
+    {                                                                                              \
+        FA_DEFAULT_FISHER_MIN_EXPECTED, FA_DEFAULT_FISHER_REL_TOL                                  \
+    }
 
 /* The test behind a two-proportion p-value. */
 typedef enum fa_test_method { FA_TEST_Z = 0, FA_TEST_FISHER = 1 } fa_test_method;

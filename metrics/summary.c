@@ -95,9 +95,8 @@ static double min2(double a, double b)
 }
 
 /* Fills the FA_SUMMARY_COUNT slots from difference/ratio pairs of one method. */
-static void fill(double out[], double sr_d, double sr_r, double tpr_d, double tpr_r,
-                 double fpr_d, double fpr_r, double ppv_d, double ppv_r, double err_d,
-                 double err_r)
+static void fill(double out[], double sr_d, double sr_r, double tpr_d, double tpr_r, double fpr_d,
+                 double fpr_r, double ppv_d, double ppv_r, double err_d, double err_r)
 {
     out[FA_SUMMARY_DEMOGRAPHIC_PARITY_DIFFERENCE] = sr_d;
     out[FA_SUMMARY_DEMOGRAPHIC_PARITY_RATIO] = sr_r;
@@ -119,9 +118,8 @@ void fa_summary_compute(double out[], const fa_disparity disp[])
     const fa_disparity *ppv = &disp[FA_METRIC_POSITIVE_PREDICTIVE_VALUE];
     const fa_disparity *err = &disp[FA_METRIC_ERROR_RATE];
     fill(out, sr->between_difference, sr->between_ratio, tpr->between_difference,
-         tpr->between_ratio, fpr->between_difference, fpr->between_ratio,
-         ppv->between_difference, ppv->between_ratio, err->between_difference,
-         err->between_ratio);
+         tpr->between_ratio, fpr->between_difference, fpr->between_ratio, ppv->between_difference,
+         ppv->between_ratio, err->between_difference, err->between_ratio);
     fill(out + FA_SUMMARY_COUNT, sr->to_overall_difference, sr->to_overall_ratio,
          tpr->to_overall_difference, tpr->to_overall_ratio, fpr->to_overall_difference,
          fpr->to_overall_ratio, ppv->to_overall_difference, ppv->to_overall_ratio,

@@ -37,13 +37,13 @@ typedef struct attr_tally {
 } attr_tally;
 
 struct fa_tally {
-    size_t n_base;     /* sensitive attributes */
-    int intersect;     /* 1 when attrs[n_base] is the intersection */
-    attr_tally *attrs; /* n_base + intersect */
-    fa_intern tuples;     /* intersection: raw bytes of the members' uint32 indices -> k */
-    size_t *tuple_group;  /* k -> group index in attrs[n_base] */
+    size_t n_base;       /* sensitive attributes */
+    int intersect;       /* 1 when attrs[n_base] is the intersection */
+    attr_tally *attrs;   /* n_base + intersect */
+    fa_intern tuples;    /* intersection: raw bytes of the members' uint32 indices -> k */
+    size_t *tuple_group; /* k -> group index in attrs[n_base] */
     size_t tuple_cap;
-    uint32_t *tuple;      /* scratch: the current row's member indices */
+    uint32_t *tuple; /* scratch: the current row's member indices */
     /* score accumulators per cell (tuple k), when enabled: every group of every attribute is
      * a union of cells, so its score statistics are the cells' merged (metrics/scores.c) */
     int with_scores;
@@ -343,8 +343,8 @@ static int cell_add_score(fa_tally *t, size_t k, double score, int label, double
     return st != FA_OK ? st : fa_scorestats_add(acc, score, label, weight, err);
 }
 
-int fa_tally_add(fa_tally *t, const char *const values[], const size_t lens[], int label,
-                 int pred, double weight, double score, fa_error *err)
+int fa_tally_add(fa_tally *t, const char *const values[], const size_t lens[], int label, int pred,
+                 double weight, double score, fa_error *err)
 {
     for (size_t a = 0; a < t->n_base; a++) {
         attr_tally *at = &t->attrs[a];

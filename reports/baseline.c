@@ -49,7 +49,8 @@ void fa_baseline_free(fa_baseline *b)
 
 static int fill(fa_baseline *b, const cJSON *root, const char *path, fa_error *err)
 {
-    if (!cJSON_IsObject(root) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "fairaudit_version"))) {
+    if (!cJSON_IsObject(root) ||
+        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "fairaudit_version"))) {
         return fa_error_set_json(err, FA_EPARSE, path, "fairaudit_version",
                                  "not a fairaudit result (expected a string)");
     }
@@ -113,8 +114,7 @@ int fa_baseline_load_json(fa_baseline **out, const char *path, fa_error *err)
     cJSON *root = cJSON_ParseWithLength(text, len);
     free(text);
     if (root == NULL) {
-        return fa_error_set(err, FA_EPARSE, path, 0, 0,
-                            "invalid JSON: not a fairaudit result");
+        return fa_error_set(err, FA_EPARSE, path, 0, 0, "invalid JSON: not a fairaudit result");
     }
     fa_baseline *b = calloc(1, sizeof *b);
     st = b ? fill(b, root, path, err) : fa_error_set(err, FA_ENOMEM, path, 0, 0, "out of memory");
@@ -130,8 +130,7 @@ int fa_baseline_load_json(fa_baseline **out, const char *path, fa_error *err)
     return FA_OK;
 }
 
-int fa_baseline__value(const fa_baseline *b, const char *gate, const char *attribute,
-                       double *value)
+int fa_baseline__value(const fa_baseline *b, const char *gate, const char *attribute, double *value)
 {
     for (size_t i = 0; i < b->n_gates; i++) {
         if (strcmp(b->gates[i].name, gate) == 0 && strcmp(b->gates[i].attribute, attribute) == 0) {

@@ -27,8 +27,8 @@ typedef struct jb {
 static cJSON *obj(jb *b, cJSON *parent, const char *key)
 {
     cJSON *o = cJSON_CreateObject();
-    if (o == NULL || (key ? !cJSON_AddItemToObject(parent, key, o)
-                          : !cJSON_AddItemToArray(parent, o))) {
+    if (o == NULL ||
+        (key ? !cJSON_AddItemToObject(parent, key, o) : !cJSON_AddItemToArray(parent, o))) {
         cJSON_Delete(o);
         b->oom = 1;
         return NULL;
@@ -69,8 +69,8 @@ static void str(jb *b, cJSON *parent, const char *key, const char *s)
         return;
     }
     cJSON *n = s ? cJSON_CreateString(s) : cJSON_CreateNull();
-    if (n == NULL || (key ? !cJSON_AddItemToObject(parent, key, n)
-                          : !cJSON_AddItemToArray(parent, n))) {
+    if (n == NULL ||
+        (key ? !cJSON_AddItemToObject(parent, key, n) : !cJSON_AddItemToArray(parent, n))) {
         cJSON_Delete(n);
         b->oom = 1;
     }
@@ -157,8 +157,9 @@ static void intervals(jb *b, cJSON *parent, const fa_interval ci[])
 }
 
 static const char *const SCORE_NAMES[FA_SCORE_METRIC_COUNT] = {
-    "roc_auc", "average_precision", "brier_score", "log_loss", "expected_calibration_error",
-    "calibration_in_the_large", "mean_score"};
+    "roc_auc",   "average_precision",          "brier_score",
+    "log_loss",  "expected_calibration_error", "calibration_in_the_large",
+    "mean_score"};
 
 /* Score metrics of a group (or all rows): values, undefined reasons, reliability bins. */
 static void score_block(jb *b, cJSON *parent, const fa_scores *sc)
@@ -273,8 +274,9 @@ static void header(jb *b, cJSON *root, const fa_result *r)
     num(b, bo, "replicates", (double)r->bootstrap);
     num(b, bo, "seed", (double)r->seed);
     str(b, bo, "method", r->boot_method == FA_BOOT_BCA ? "bca" : "percentile");
-    str(b, bo, "resampling", "stratified by group: multinomial draw of each group's confusion "
-                             "counts with the group's size");
+    str(b, bo, "resampling",
+        "stratified by group: multinomial draw of each group's confusion "
+        "counts with the group's size");
     num(b, o, "tau", r->tau);
 }
 
@@ -443,7 +445,7 @@ static void summaries(jb *b, cJSON *root, const fa_result *r)
 }
 
 static const char *const TESTED[FA_N_TESTED] = {"selection_rate", "true_positive_rate",
-                                                 "false_positive_rate"};
+                                                "false_positive_rate"};
 
 static void measure(jb *b, cJSON *o, cJSON **undef, const char *key, const fa_measure *m)
 {
@@ -536,8 +538,7 @@ static void imbalance(jb *b, cJSON *root, const fa_result *r)
     }
 }
 
-static void value_or_why(jb *b, cJSON *o, cJSON **undef, const char *key, double v,
-                         const char *why)
+static void value_or_why(jb *b, cJSON *o, cJSON **undef, const char *key, double v, const char *why)
 {
     fa_measure m = {isfinite(v) ? v : NAN, why};
     measure(b, o, undef, key, &m);
@@ -564,8 +565,7 @@ static void individual(jb *b, cJSON *root, const fa_result *r)
                      at->gei_within_why);
         value_or_why(b, e, &ue, "between_group_theil_index", at->theil_between,
                      at->theil_between_why);
-        value_or_why(b, e, &ue, "within_group_theil_index", at->theil_within,
-                     at->theil_within_why);
+        value_or_why(b, e, &ue, "within_group_theil_index", at->theil_within, at->theil_within_why);
     }
 }
 

@@ -177,8 +177,9 @@ double fa_result_score_metric(const fa_result *res, size_t a, size_t g, const ch
                               const char **reason)
 {
     static const char *const NAMES[FA_SCORE_METRIC_COUNT] = {
-        "roc_auc", "average_precision", "brier_score", "log_loss", "expected_calibration_error",
-        "calibration_in_the_large", "mean_score"};
+        "roc_auc",   "average_precision",          "brier_score",
+        "log_loss",  "expected_calibration_error", "calibration_in_the_large",
+        "mean_score"};
     const char *dummy;
     if (reason == NULL) {
         reason = &dummy;

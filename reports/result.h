@@ -33,8 +33,8 @@ typedef struct fa_group_result {
     fa_interval ci[FA_METRIC_COUNT_ALL];      /* proportions only; NAN bounds otherwise */
     int small;                                /* rows < min_group_size */
     int is_reference;
-    fa_prop_test test[FA_N_TESTED];           /* against the reference (not for it) */
-    double p_adjusted[FA_N_TESTED];           /* Holm, across every test of the audit */
+    fa_prop_test test[FA_N_TESTED]; /* against the reference (not for it) */
+    double p_adjusted[FA_N_TESTED]; /* Holm, across every test of the audit */
     fa_imbalance_group imbalance;
     fa_scores *scores; /* score metrics (with a score column), or NULL */
 } fa_group_result;
@@ -44,15 +44,15 @@ typedef struct fa_attr_result {
     char *name;
     int is_intersection;
     size_t n_groups;
-    fa_group_result *groups; /* sorted by value, bytewise */
-    long reference;          /* index into groups, -1 when there are none */
+    fa_group_result *groups;      /* sorted by value, bytewise */
+    long reference;               /* index into groups, -1 when there are none */
     const char *reference_source; /* "given", "largest group", "lowest selection rate" */
     fa_disparity disp[FA_METRIC_COUNT_ALL];
     double summary[FA_SUMMARY_SLOTS]; /* between groups, then to overall */
-    fa_counts rest; /* every group but the reference, pooled (AIF360 "vs rest") */
+    fa_counts rest;                   /* every group but the reference, pooled (AIF360 "vs rest") */
     fa_chisq_test chisq[FA_N_TESTED]; /* prediction x group: all rows, positives, negatives */
     double chisq_adjusted[FA_N_TESTED];
-    fa_imbalance imbalance;           /* label x group */
+    fa_imbalance imbalance; /* label x group */
     /* individual fairness decomposed over this attribute's groups (alpha and 1 = Theil) */
     fa_bootstrap *boot; /* intervals of every disparity and summary; NULL without bootstrap */
     double gei_between, gei_within, theil_between, theil_within;
@@ -70,34 +70,34 @@ typedef enum fa_gate_use { FA_USE_POINT = 0, FA_USE_UPPER_CI = 1, FA_USE_LOWER_C
 /* A gate as the policy states it. */
 typedef struct fa_gate_spec {
     char *name;
-    char *metric_name;  /* as written */
-    int summary;        /* an fa_summary_id, or -1 when the gate is on a rate */
-    int rate;           /* an fa_metric when summary < 0 */
-    int ratio;          /* 1: disparity "ratio", 0: "difference" (rates only) */
+    char *metric_name; /* as written */
+    int summary;       /* an fa_summary_id, or -1 when the gate is on a rate */
+    int rate;          /* an fa_metric when summary < 0 */
+    int ratio;         /* 1: disparity "ratio", 0: "difference" (rates only) */
     fa_gate_against against;
-    char *attribute;    /* NULL: every sensitive attribute */
+    char *attribute; /* NULL: every sensitive attribute */
     int has_min, has_max;
     double min, max;
     fa_gate_use use;
-    int warning;        /* severity "warning": reported, never fails the audit */
+    int warning;          /* severity "warning": reported, never fails the audit */
     int significant_only; /* fail only when the violation is statistically significant */
     /* against a baseline: the largest worsening allowed, absolute and relative to |old| */
     int has_max_change, has_max_relative_change;
     double max_change, max_relative_change;
-    int direction;        /* the worse direction: +1 increase, -1 decrease, 0 either; default
-                             from the bounds (a max: +1; a min: -1; both or none: 0) */
+    int direction; /* the worse direction: +1 increase, -1 decrease, 0 either; default
+                      from the bounds (a max: +1; a min: -1; both or none: 0) */
 } fa_gate_spec;
 
 /* The outcome of one gate on one attribute. */
 typedef struct fa_gate_result {
     const fa_gate_spec *spec; /* borrowed from the result's copy of the policy */
     char *attribute;
-    double value;             /* the value compared (worst group for "reference") */
-    char *group;              /* the group the value belongs to, or NULL */
+    double value; /* the value compared (worst group for "reference") */
+    char *group;  /* the group the value belongs to, or NULL */
     fa_verdict verdict;
-    char *reason;             /* why inconclusive or failed, in words */
-    int small_reference;      /* the reference group is below min_group_size */
-    double baseline_value;    /* the gate's value in the baseline; NAN without one */
+    char *reason;          /* why inconclusive or failed, in words */
+    int small_reference;   /* the reference group is below min_group_size */
+    double baseline_value; /* the gate's value in the baseline; NAN without one */
     int has_baseline;
 } fa_gate_result;
 
@@ -108,7 +108,7 @@ typedef struct fa_attribution {
     char *attribute; /* the sensitive column of a fairness scoring, or NULL */
     double baseline;
     size_t rows, repeats, n;
-    char **names;    /* n features (or feature groups) */
+    char **names; /* n features (or feature groups) */
     double *mean, *std;
 } fa_attribution;
 
@@ -126,8 +126,8 @@ struct fa_result {
     char **group_cols;
     size_t n_group_cols;
     int intersect;
-    int has_pred;     /* 0: a label-only audit (no prediction column, no threshold) */
-    double threshold; /* prediction = score >= threshold when finite */
+    int has_pred;            /* 0: a label-only audit (no prediction column, no threshold) */
+    double threshold;        /* prediction = score >= threshold when finite */
     double confidence_level; /* of intervals; significance level of tests = 1 - it */
     double gei_alpha;        /* alpha of the generalized entropy index */
     double gei, theil, cv;   /* over all rows (METRICS.md "Individual fairness") */
@@ -139,7 +139,7 @@ struct fa_result {
     fa_interval overall_ci[FA_METRIC_COUNT_ALL];
     fa_scores *overall_scores; /* with a score column, or NULL */
     fa_ci_method ci_method;
-    size_t bootstrap;  /* replicates; 0: none */
+    size_t bootstrap; /* replicates; 0: none */
     uint64_t seed;
     fa_boot_method boot_method;
     const char *overall_reasons[FA_METRIC_COUNT_ALL];
