@@ -5,7 +5,7 @@ set -eu
 PKGS="gcc make pkg-config libgsl-dev libcjson-dev libhpdf-dev libcmocka-dev"
 if [ "${1:-}" = "--with-extras" ]; then
     # clang for the second-compiler build, valgrind and cppcheck for hardening
-    PKGS="$PKGS clang libomp-dev libclang-rt-14-dev cppcheck valgrind"
+    PKGS="$PKGS clang libomp-dev libclang-rt-14-dev cppcheck valgrind clang-format"
 fi
 missing=""
 for p in $PKGS; do
