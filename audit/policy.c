@@ -464,20 +464,6 @@ static size_t max_depth(const char *text, size_t len)
     return m;
 }
 
-static void locate(const char *text, const char *at, uint64_t *line, uint64_t *col)
-{
-    *line = 1;
-    *col = 1;
-    for (const char *p = text; p < at; p++) {
-        if (*p == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
 int fa_policy_parse_json(fa_policy **out, const char *text, size_t len, const char *name,
                          fa_error *err)
 {
@@ -490,7 +476,7 @@ int fa_policy_parse_json(fa_policy **out, const char *text, size_t len, const ch
     }
     if (memchr(text, '\0', len) != NULL) {
         uint64_t line, col;
-        locate(text, (const char *)memchr(text, '\0', len), &line, &col);
+        fa_text_locate(text, (const char *)memchr(text, '\0', len), &line, &col);
         return fa_error_set(err, FA_EPARSE, name, line, col, "NUL byte in JSON text");
     }
     if (max_depth(text, len) > POLICY_MAX_DEPTH) {
@@ -505,7 +491,7 @@ int fa_policy_parse_json(fa_policy **out, const char *text, size_t len, const ch
         if (at == NULL || at < text || at > text + len) {
             at = text;
         }
-        locate(text, at, &line, &col);
+        fa_text_locate(text, at, &line, &col);
         return fa_error_set(err, FA_EPARSE, name, line, col, "invalid JSON");
     }
     const char *rest = end ? end : text + len;
@@ -514,7 +500,7 @@ int fa_policy_parse_json(fa_policy **out, const char *text, size_t len, const ch
     }
     if (rest < text + len) {
         uint64_t line, col;
-        locate(text, rest, &line, &col);
+        fa_text_locate(text, rest, &line, &col);
         cJSON_Delete(root);
         return fa_error_set(err, FA_EPARSE, name, line, col,
                             "invalid JSON: unexpected text after the top-level value");

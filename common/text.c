@@ -172,3 +172,17 @@ int fa_parse_double(const char *s, size_t len, double *out)
     *out = v;
     return 0;
 }
+
+void fa_text_locate(const char *text, const char *at, uint64_t *line, uint64_t *col)
+{
+    *line = 1;
+    *col = 1;
+    for (const char *p = text; p < at; p++) {
+        if (*p == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}

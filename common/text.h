@@ -3,6 +3,7 @@
 #define FA_COMMON_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Length (1..4) of the valid UTF-8 sequence at s, or 0 when it is not valid UTF-8 (overlong
  * forms, surrogates and code points past U+10FFFF are not). */
@@ -22,5 +23,8 @@ int fa_format_double(char *buf, size_t size, double v);
  * leading/trailing spaces allowed). Returns 0 on success, -1 otherwise.
  */
 int fa_parse_double(const char *s, size_t len, double *out);
+
+/* The 1-based line and column (bytes) of `at` in text (at >= text), for parse errors. */
+void fa_text_locate(const char *text, const char *at, uint64_t *line, uint64_t *col);
 
 #endif

@@ -29,21 +29,6 @@
 /* Missing features named in one error message before "and N more". */
 #define MISSING_LISTED 10
 
-/* 1-based line and column of `at` in text. */
-static void locate(const char *text, const char *at, uint64_t *line, uint64_t *col)
-{
-    *line = 1;
-    *col = 1;
-    for (const char *p = text; p < at; p++) {
-        if (*p == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
 /*
  * 1 when the text ends inside a string, an object or an array: a truncated file, which
  * cJSON reports at the start of the value it could not finish rather than at the end.
@@ -350,7 +335,7 @@ int fa_model__parse_json(fa_model **out, const char *text, size_t len, const cha
     }
     const char *nul = memchr(text, '\0', len);
     if (nul != NULL) {
-        locate(text, nul, &line, &col);
+        fa_text_locate(text, nul, &line, &col);
         return fa_error_set(err, FA_EPARSE, name, line, col, "NUL byte in JSON text");
     }
     const char *end = NULL;
@@ -358,7 +343,7 @@ int fa_model__parse_json(fa_model **out, const char *text, size_t len, const cha
     if (root == NULL) {
         int truncated = ends_open(text, len);
         const char *at = (end != NULL && end >= text && end <= text + len) ? end : text;
-        locate(text, truncated ? text + len : at, &line, &col);
+        fa_text_locate(text, truncated ? text + len : at, &line, &col);
         return fa_error_set(err, FA_EPARSE, name, line, col,
                             truncated ? "invalid JSON: the text ends inside a value (truncated?)"
                                       : "invalid JSON");
@@ -368,7 +353,7 @@ int fa_model__parse_json(fa_model **out, const char *text, size_t len, const cha
         rest++;
     }
     if (rest < text + len) {
-        locate(text, rest, &line, &col);
+        fa_text_locate(text, rest, &line, &col);
         cJSON_Delete(root);
         return fa_error_set(err, FA_EPARSE, name, line, col,
                             "invalid JSON: unexpected text after the top-level value");
