@@ -124,6 +124,16 @@ const char *fa_status_name(int status)
     }
 }
 
+/* Characters that print as nothing (a byte order mark in the middle of a file, zero-width
+ * spaces, bidirectional controls): quoted as \uXXXX so an error message shows them. The three
+ * bytes are a valid UTF-8 sequence. */
+static int invisible_format_char(const unsigned char *s)
+{
+    unsigned cp = ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+    return cp == 0xFEFF || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
+           (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 char *fa_error_quote(char *buf, size_t size, const char *data, size_t len)
 {
     const size_t shown_max = 40;
@@ -150,6 +160,9 @@ char *fa_error_quote(char *buf, size_t size, const char *data, size_t len)
         } else if (n == 0) {
             tl = (size_t)snprintf(tmp, sizeof tmp, "\\x%02X", s[i]);
             n = 1;
+        } else if (n == 3 && invisible_format_char(s + i)) {
+            unsigned cp = ((s[i] & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu);
+            tl = (size_t)snprintf(tmp, sizeof tmp, "\\u%04X", cp);
         } else {
             memcpy(tmp, s + i, n);
             tl = n;

@@ -27,7 +27,8 @@ int fa_error_set_json(fa_error *err, int status, const char *path, const char *j
 
 /*
  * Writes a printable, double-quoted rendering of bytes into buf: printable ASCII and valid
- * UTF-8 as is, '"' and '\\' escaped, anything else as \xNN; truncated with "..." past
+ * UTF-8 as is, '"' and '\\' escaped, characters that print as nothing (U+FEFF, zero-width
+ * and bidirectional controls) as \uXXXX, anything else as \xNN; truncated with "..." past
  * about 40 characters. Returns buf.
  */
 char *fa_error_quote(char *buf, size_t size, const char *data, size_t len);
