@@ -11,6 +11,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/fileio.h"
+#include "common/jsoncheck.h"
 #include "include/fairaudit.h"
 #include "reports/baseline.h"
 
@@ -109,6 +110,11 @@ int fa_baseline_load_json(fa_baseline **out, const char *path, fa_error *err)
     size_t len;
     int st = fa_read_file(&text, &len, path, BASELINE_MAX_BYTES, err);
     if (st != FA_OK) {
+        return st;
+    }
+    st = fa_json_check(text, len, path, FA_JSON_MAX_DEPTH, err);
+    if (st != FA_OK) {
+        free(text);
         return st;
     }
     cJSON *root = cJSON_ParseWithLength(text, len);
