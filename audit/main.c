@@ -2,13 +2,17 @@
  * audit/main.c - the fairaudit command: dispatches to one subcommand per audit/cmd_<name>.c.
  * Thin on purpose: parsing and printing live in the subcommands, the work in the library.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gsl/gsl_errno.h>
 
 #include "audit/cli.h"
+#include "common/fileio.h"
 
 typedef struct command {
     const char *name;
@@ -21,6 +25,7 @@ static const command COMMANDS[] = {
     {"explain", fa_cmd_explain, "feature attributions: permutation importance"},
     {"metrics", fa_cmd_metrics, "list every metric with its definition and undefined cases"},
     {"policy", fa_cmd_policy, "check a policy file, or write a starter policy"},
+    {"report", fa_cmd_report, "render a saved audit result (JSON) again, without the data"},
     {"demo", fa_cmd_demo, "the whole audit on the bundled fixture data"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
@@ -80,10 +85,66 @@ void fa_cli_log(fa_log_level level, const char *msg, void *payload)
     fprintf(stderr, "%s\n", msg);
 }
 
+/*
+ * Ctrl-C (SIGINT), SIGTERM and SIGHUP while an output is being written must leave no file
+ * behind: outputs go to "<target>.tmp.<pid>" first (common/fileio.c) and are renamed when
+ * complete, so the handler removes every such name this process could have made - one per
+ * command-line argument that could be an output path - and dies of the signal as it would
+ * have. The names are computed before any work starts; the handler only calls unlink, signal
+ * and raise, which are async-signal-safe. This is the program's only global state (the
+ * library has none).
+ */
+static char **g_temp_names;
+static size_t g_n_temp_names;
+
+static void on_fatal_signal(int sig)
+{
+    for (size_t i = 0; i < g_n_temp_names; i++) {
+        (void)unlink(g_temp_names[i]);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_signal_cleanup(int argc, char **argv)
+{
+    g_temp_names = calloc((size_t)argc, sizeof *g_temp_names);
+    if (g_temp_names == NULL) {
+        return;
+    }
+    long pid = (long)getpid();
+    for (int i = 1; i < argc; i++) {
+        const char *path = argv[i];
+        const char *eq = path[0] == '-' ? strchr(path, '=') : NULL;
+        if (path[0] == '-' && eq == NULL) {
+            continue;
+        }
+        path = eq ? eq + 1 : path;
+        size_t n = fa_atomic_temp_name(NULL, 0, path, pid) + 1;
+        char *name = malloc(n);
+        if (name != NULL) {
+            fa_atomic_temp_name(name, n, path, pid);
+            g_temp_names[g_n_temp_names++] = name;
+        }
+    }
+    static const int SIGNALS[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof SIGNALS / sizeof SIGNALS[0]; i++) {
+        struct sigaction old, sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal_signal;
+        sigemptyset(&sa.sa_mask);
+        /* a signal the parent chose to ignore (nohup, a background job) stays ignored */
+        if (sigaction(SIGNALS[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN) {
+            sigaction(SIGNALS[i], &sa, NULL);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     /* GSL's default handler aborts; the library checks statuses itself */
     gsl_set_error_handler_off();
+    install_signal_cleanup(argc, argv);
     if (argc < 2) {
         return fa_cli_usage_error("missing command");
     }

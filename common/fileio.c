@@ -1,8 +1,9 @@
 /*
  * common/fileio.c - atomic output and whole-file input.
  *
- * Atomic write: mkstemp beside the target (same file system, so rename is atomic), write,
- * fflush, fsync, close, rename. A reader of the target sees the old file or the new one,
+ * Atomic write: a temporary file beside the target (same file system, so rename is atomic),
+ * named <target>.tmp.<process id> so that a signal handler of the program can remove it
+ * (fa_atomic_temp_name), then write, fflush, fsync, close, rename. A reader of the target sees the old file or the new one,
  * never a prefix, and a failed or interrupted run leaves the old file in place.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -18,18 +19,29 @@
 #include "common/alloc.h"
 #include "common/error.h"
 
+size_t fa_atomic_temp_name(char *buf, size_t size, const char *path, long pid)
+{
+    int n = snprintf(buf, size, "%s.tmp.%ld", path, pid);
+    return n < 0 ? 0 : (size_t)n;
+}
+
 int fa_atomic_open(fa_atomic_file *af, const char *path, fa_error *err)
 {
     af->f = NULL;
     af->path = fa_strdup(path);
-    size_t n = strlen(path);
-    af->tmp = fa_alloc_array(n + 16, 1);
+    size_t n = strlen(path) + 32;
+    af->tmp = fa_alloc_array(n, 1);
     if (af->path == NULL || af->tmp == NULL) {
         fa_atomic_abort(af);
         return fa_error_set(err, FA_ENOMEM, path, 0, 0, "out of memory");
     }
-    snprintf(af->tmp, n + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(af->tmp);
+    fa_atomic_temp_name(af->tmp, n, path, (long)getpid());
+    /* O_EXCL: never follows a symbolic link planted under the name; a stale file of an
+     * earlier process with the same id is removed once */
+    int fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST && unlink(af->tmp) == 0) {
+        fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    }
     if (fd < 0) {
         int e = errno;
         free(af->tmp);

@@ -17,7 +17,15 @@ typedef struct fa_atomic_file {
     char *tmp;  /* the temporary name */
 } fa_atomic_file;
 
-/* Creates the temporary file; af->f is ready for writing. */
+/*
+ * The temporary name of path's atomic write in process pid: "<path>.tmp.<pid>". A program
+ * that wants no temporary file left when a signal kills it computes these names up front and
+ * unlinks them in its handler (unlink is async-signal-safe; see audit/main.c). Returns the
+ * length snprintf would write.
+ */
+size_t fa_atomic_temp_name(char *buf, size_t size, const char *path, long pid);
+
+/* Creates the temporary file (O_EXCL); af->f is ready for writing. */
 int fa_atomic_open(fa_atomic_file *af, const char *path, fa_error *err);
 
 /* Flushes, fsyncs, closes and renames over the target; on failure removes the temporary. */

@@ -34,22 +34,27 @@ for t in "$O"/tests/test_*; do
     rm -f "$out"
 done
 
-if [ -x tests/cli/run.sh ]; then
+# The CLI cases, then the catalogue of bad inputs: each prints "<tag>: N passed, N failed,
+# N skipped" as its last line.
+run_suite() { # $1 = script, $2 = tag
+    local out p f s
     out=$(mktemp)
-    tests/cli/run.sh "$O" >"$out" 2>&1
+    "$1" "$O" >"$out" 2>&1
     cat "$out"
-    p=$(sed -n 's/^cli: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1/p' "$out")
-    f=$(sed -n 's/^cli: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\2/p' "$out")
-    s=$(sed -n 's/^cli: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\3/p' "$out")
+    p=$(sed -n "s/^$2: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped\$/\1/p" "$out")
+    f=$(sed -n "s/^$2: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped\$/\2/p" "$out")
+    s=$(sed -n "s/^$2: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped\$/\3/p" "$out")
     if [ -z "$p" ]; then
-        echo "[  CRASHED ] tests/cli/run.sh printed no summary"
-        fail=$((fail + 1)); failed_names+=("cli")
+        echo "[  CRASHED ] $1 printed no summary"
+        fail=$((fail + 1)); failed_names+=("$2")
     else
         pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
-        [ "$f" -gt 0 ] && failed_names+=("cli")
+        [ "$f" -gt 0 ] && failed_names+=("$2")
     fi
     rm -f "$out"
-fi
+}
+[ -x tests/cli/run.sh ] && run_suite tests/cli/run.sh cli
+[ -x tests/bad/run.sh ] && run_suite tests/bad/run.sh bad
 
 [ ${#failed_names[@]} -gt 0 ] && echo "failing: ${failed_names[*]}"
 echo "$pass passed, $fail failed, $skip skipped"
