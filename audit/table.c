@@ -71,9 +71,20 @@ static int to_categorical(column *c, size_t n_rows, size_t cap)
     return 0;
 }
 
-static int grow(fa_table *t)
+/*
+ * Doubles the row capacity, unless the columns at the new capacity and one matrix copy of them
+ * (fa_table_matrix) would pass the memory limit: then 1, and nothing changes.
+ */
+static int grow(fa_table *t, size_t max_memory)
 {
     size_t cap = t->cap ? 2 * t->cap : 1024;
+    size_t per_row = t->n_cols * 2 * sizeof(double);
+    if (per_row != 0 && cap > max_memory / per_row) {
+        cap = max_memory / per_row; /* the last step may be short of a doubling */
+        if (cap <= t->n_rows) {
+            return 1;
+        }
+    }
     for (size_t j = 0; j < t->n_cols; j++) {
         column *c = &t->cols[j];
         void *p = c->num ? fa_realloc_array(c->num, cap, sizeof *c->num)
@@ -142,6 +153,7 @@ int fa_table_load_csv(fa_table **out, const char *path, const fa_csv_options *op
         return fa_error_set(err, FA_ENOMEM, path, 0, 0, "out of memory");
     }
     t->n_cols = nc;
+    size_t max_memory = opts && opts->max_memory ? opts->max_memory : FA_DEFAULT_MAX_MEMORY;
     for (size_t j = 0; j < nc; j++) {
         fa_intern_init(&t->cols[j].values);
         t->cols[j].name = fa_strdup(fa_csv_column_name(r, j));
@@ -153,7 +165,17 @@ int fa_table_load_csv(fa_table **out, const char *path, const fa_csv_options *op
     const fa_field *fields;
     while (st == FA_OK && (st = fa_csv_next(r, &fields, err)) == 1) {
         st = FA_OK;
-        if (t->n_rows == t->cap && grow(t) != 0) {
+        int g = t->n_rows == t->cap ? grow(t, max_memory) : 0;
+        if (g == 1) {
+            char lim[32];
+            st = fa_error_set(err, FA_EINVAL, path, fa_csv_field_line(r, 0), 0,
+                              "the table would need more memory than the limit of %s "
+                              "(--max-memory): %zu rows of %zu columns read so far, 16 bytes a "
+                              "cell; raise the limit or use fewer rows (--max-samples)",
+                              fa_format_bytes(lim, sizeof lim, max_memory), t->n_rows, nc);
+            break;
+        }
+        if (g != 0) {
             st = fa_error_set(err, FA_ENOMEM, path, 0, 0, "out of memory");
             break;
         }

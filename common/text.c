@@ -5,6 +5,7 @@
  */
 #include "common/text.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -185,4 +186,70 @@ void fa_text_locate(const char *text, const char *at, uint64_t *line, uint64_t *
             (*col)++;
         }
     }
+}
+
+char *fa_format_bytes(char *buf, size_t size, size_t bytes)
+{
+    static const char *const UNITS[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = (double)bytes;
+    size_t u = 0;
+    while (v >= 1024.0 && u + 1 < sizeof UNITS / sizeof UNITS[0]) {
+        v /= 1024.0;
+        u++;
+    }
+    if (u == 0 || v == (double)(uint64_t)v) {
+        snprintf(buf, size, "%.0f %s", v, UNITS[u]);
+    } else {
+        snprintf(buf, size, "%.3g %s", v, UNITS[u]);
+    }
+    return buf;
+}
+
+int fa_parse_bytes(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno != 0 || !(v >= 0) || isinf(v)) {
+        return -1;
+    }
+    double mult = 1;
+    switch (*end) {
+    case 'k':
+    case 'K':
+        mult = 1024.0;
+        break;
+    case 'm':
+    case 'M':
+        mult = 1024.0 * 1024.0;
+        break;
+    case 'g':
+    case 'G':
+        mult = 1024.0 * 1024.0 * 1024.0;
+        break;
+    case 't':
+    case 'T':
+        mult = 1024.0 * 1024.0 * 1024.0 * 1024.0;
+        break;
+    default:
+        break;
+    }
+    if (mult > 1) {
+        end++;
+        if (*end == 'i' || *end == 'I') {
+            end++;
+        }
+    }
+    if (*end == 'b' || *end == 'B') {
+        end++;
+    }
+    if (*end != '\0') {
+        return -1;
+    }
+    v *= mult;
+    if (v < 1 || v >= 18446744073709551615.0 || v > (double)SIZE_MAX) {
+        return -1;
+    }
+    *out = (size_t)v;
+    return 0;
 }

@@ -27,4 +27,13 @@ int fa_parse_double(const char *s, size_t len, double *out);
 /* The 1-based line and column (bytes) of `at` in text (at >= text), for parse errors. */
 void fa_text_locate(const char *text, const char *at, uint64_t *line, uint64_t *col);
 
+/* "4 GiB", "1.5 MiB", "100 bytes": bytes in binary units, for messages. Returns buf. */
+char *fa_format_bytes(char *buf, size_t size, size_t bytes);
+
+/*
+ * Parses a size as a user writes it: "4G", "4GiB", "512M", "1.5g", "100000" (bytes); K, M,
+ * G, T are powers of 1024. 0 on success; -1 for anything else, or a size below one byte.
+ */
+int fa_parse_bytes(const char *s, size_t *out);
+
 #endif

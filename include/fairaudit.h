@@ -84,11 +84,16 @@ typedef void (*fa_log_fn)(fa_log_level level, const char *msg, void *payload);
 typedef struct fa_csv_options {
     char delimiter;        /* field separator, ',' by default */
     size_t max_line_bytes; /* longest record accepted, bytes (0 = 64 MiB) */
+    size_t max_memory;     /* fa_table_load_csv: the most bytes a table (and one matrix copy
+                              of it) may take; 0 = FA_DEFAULT_MAX_MEMORY */
 } fa_csv_options;
+
+/** The default memory limit of in-memory tables (feature matrices): 4 GiB. */
+#define FA_DEFAULT_MAX_MEMORY ((size_t)4 << 30)
 
 #define FA_CSV_OPTIONS_INIT                                                                        \
     {                                                                                              \
-        ',', 0                                                                                     \
+        ',', 0, 0                                                                                  \
     }
 
 /** A streaming RFC 4180 reader: one record at a time, memory bounded by the longest record. */
