@@ -25,7 +25,6 @@ static const command COMMANDS[] = {
     {"explain", fa_cmd_explain, "feature attributions: permutation importance"},
     {"metrics", fa_cmd_metrics, "list every metric with its definition and undefined cases"},
     {"policy", fa_cmd_policy, "check a policy file, or write a starter policy"},
-    {"report", fa_cmd_report, "render a saved audit result (JSON) again, without the data"},
     {"demo", fa_cmd_demo, "the whole audit on the bundled fixture data"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
