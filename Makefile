@@ -123,10 +123,13 @@ valgrind: all
 	FA_CLI_WRAPPER='valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --error-exitcode=99' \
 	    tests/cli/run.sh $(O)
 
-# static analysis: cppcheck over the sources (warnings are failures)
+# static analysis: cppcheck, then clang-tidy with the short check list of .clang-tidy (any
+# finding of either fails). clang-tidy takes a few minutes on two cores.
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
 	    --inline-suppr -I. --suppress=missingIncludeSystem $(LIB_SRC) $(CLI_SRC)
+	clang-tidy --quiet $(LIB_SRC) $(CLI_SRC) -- -std=c11 -D_POSIX_C_SOURCE=200809L -I. \
+	    -fopenmp $(PKG_CFLAGS)
 
 headercheck:
 	@mkdir -p $(O)

@@ -319,8 +319,8 @@ static int append_reason(fa_gate_result *gr, const char *text)
         return FA_ENOMEM;
     }
     if (a) {
-        memcpy(r + a, "; ", 2);
-        a += 2;
+        r[a++] = ';';
+        r[a++] = ' ';
     }
     memcpy(r + a, text, b + 1);
     gr->reason = r;

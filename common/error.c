@@ -5,6 +5,7 @@
  * here allocates, so out-of-memory errors can be reported too. Messages are formatted the
  * way compilers do ("path:line:column: error: ..."), so editors and CI systems link them.
  */
+#define FA_ERROR_IMPL /* the definitions below, not the analyzer macros of error.h */
 #include "common/error.h"
 
 #include <stdarg.h>

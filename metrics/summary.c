@@ -46,6 +46,7 @@ static const char *const NAMES[FA_SUMMARY_SLOTS] = {
     "error_rate_ratio_to_overall",
 };
 
+/* NOLINTBEGIN(bugprone-suspicious-missing-comma): long sentences split over lines */
 static const char *const DEFINITIONS[FA_SUMMARY_COUNT] = {
     "largest minus smallest selection rate over the groups (fairlearn)",
     "smallest selection rate divided by the largest (fairlearn; the four-fifths rule asks >= 0.8)",
@@ -60,6 +61,7 @@ static const char *const DEFINITIONS[FA_SUMMARY_COUNT] = {
     "largest minus smallest error rate (1 - accuracy) over the groups",
     "smallest error rate divided by the largest",
 };
+/* NOLINTEND(bugprone-suspicious-missing-comma) */
 
 const char *fa_summary_name(int i)
 {
