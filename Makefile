@@ -105,15 +105,21 @@ bench: deps
 	@$(MAKE) --no-print-directory BUILD=release all $(patsubst $(O)/%,build/release/%,$(BENCH_BIN))
 	@bench/run.sh build/release
 
-# Fuzz targets (libFuzzer, clang): the library built again with the fuzzer's instrumentation.
+# Fuzz targets (libFuzzer, clang): the library built again with the fuzzer's instrumentation,
+# once into build/fuzz/obj/, then linked with each target.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -I. $(PKG_CFLAGS) -g -O1 -fopenmp \
-              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-fuzz:
-	@mkdir -p build/fuzz
-	for f in $(FUZZ_SRC); do \
-	    clang $(FUZZ_FLAGS) -o build/fuzz/$$(basename $$f .c) $$f $(LIB_SRC) $(PKG_LIBS) -lm || exit 1; \
-	done
+              -fno-sanitize-recover=all
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+fuzz: $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_OBJ) \
+	    $(filter-out -pthread -fopenmp,$(LDLIBS_ALL)) -pthread -fopenmp
 
 # valgrind over the CLI cases (definite leaks and invalid accesses are failures). libgomp's
 # never-joined worker threads leave "possibly lost" TLS blocks: not shown. Under valgrind glibc
