@@ -119,7 +119,7 @@ static void install_signal_cleanup(int argc, char **argv)
             continue;
         }
         path = eq ? eq + 1 : path;
-        size_t n = fa_atomic_temp_name(NULL, 0, path, pid) + 1;
+        size_t n = strlen(path) + 32; /* ".tmp." and a process id */
         char *name = malloc(n);
         if (name != NULL) {
             fa_atomic_temp_name(name, n, path, pid);

@@ -3,8 +3,9 @@
  *
  * Atomic write: a temporary file beside the target (same file system, so rename is atomic),
  * named <target>.tmp.<process id> so that a signal handler of the program can remove it
- * (fa_atomic_temp_name), then write, fflush, fsync, close, rename. A reader of the target sees the old file or the new one,
- * never a prefix, and a failed or interrupted run leaves the old file in place.
+ * (fa_atomic_temp_name), then write, fflush, fsync, close, rename. A reader of the target sees the
+ * old file or the new one, never a prefix, and a failed or interrupted run leaves the old file in
+ * place.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "common/fileio.h"

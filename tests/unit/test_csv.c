@@ -311,7 +311,7 @@ static void csv__tab_delimiter(void **state)
 static void csv__null_options_and_zero_delimiter_mean_comma(void **state)
 {
     fixture *f = *state;
-    fa_csv_options opts = {0, 0};
+    fa_csv_options opts = {0, 0, 0};
     assert_int_equal(open_str(f, "a,b\n1,2\n", &opts), FA_OK);
     expect_record(f, "1|2", 2);
 }
