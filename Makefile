@@ -32,7 +32,7 @@ OPT := -O2 -g
 endif
 
 ALL_CFLAGS := $(CFLAGS_BASE) $(OPT) $(CFLAGS)
-LDLIBS_ALL := $(PKG_LIBS) -lm -pthread -fopenmp
+LDLIBS_ALL := $(PKG_LIBS) -lhpdf -lm -pthread -fopenmp
 
 LIB_SRC := $(wildcard common/*.c metrics/*.c explain/*.c reports/*.c) \
            $(filter-out audit/main.c audit/cmd_%.c,$(wildcard audit/*.c))

@@ -2,10 +2,10 @@
 # Installs the Debian packages fairaudit needs to build and test, when they are missing.
 # Quiet and fast when everything is there (one dpkg-query); needs root (or sudo) otherwise.
 set -eu
-PKGS="gcc make pkg-config libgsl-dev libcjson-dev libhpdf-dev libcmocka-dev"
+PKGS="gcc make pkg-config libgsl-dev libcjson-dev libhpdf-dev libcmocka-dev fonts-dejavu-core poppler-utils qpdf"
 if [ "${1:-}" = "--with-extras" ]; then
     # clang for the second-compiler build, valgrind and cppcheck for hardening
-    PKGS="$PKGS clang libomp-dev libclang-rt-14-dev cppcheck valgrind clang-format"
+    PKGS="$PKGS clang libomp-dev libclang-rt-14-dev cppcheck clang-tidy valgrind clang-format"
 fi
 missing=""
 for p in $PKGS; do
