@@ -1065,7 +1065,8 @@ int fa_cmd_explain(int argc, char **argv)
     for (int i = 1; i + 1 < argc; i++) { /* the Shapley methods live in audit/cmd_shap.c */
         if (strcmp(argv[i], "--method") == 0 &&
             (strcmp(argv[i + 1], "tree") == 0 || strcmp(argv[i + 1], "linear") == 0 ||
-             strcmp(argv[i + 1], "exact") == 0)) {
+             strcmp(argv[i + 1], "exact") == 0 || strcmp(argv[i + 1], "kernel") == 0 ||
+             strcmp(argv[i + 1], "sampling") == 0)) {
             return fa_cmd_explain_shap(argc, argv);
         }
     }

@@ -1,6 +1,7 @@
 /*
- * audit/cmd_shap.c - `fairaudit explain --method tree|linear|exact`: Shapley values of a
- * model's output for every row of a data matrix (explain/shapley.c), written as a CSV of
+ * audit/cmd_shap.c - `fairaudit explain --method tree|linear|exact|kernel|sampling`: Shapley
+ * values of a model's output for every row of a data matrix (explain/shapley.c,
+ * kernelshap.c, sampling.c), written as a CSV of
  * per-row values with the base value in a column `base_value`, a JSON summary (global mean
  * |phi| per feature, and with --group the mean phi per group and each group's gap to the
  * reference split into per-feature terms, METRICS.md "Disparity decomposition"), and a ranked
@@ -10,9 +11,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -26,8 +30,13 @@
 
 typedef struct shap_args {
     const char *method, *model, *data, *background, *group, *out_path, *json_path;
+    const char *se_path; /* kernel, sampling: --se-out */
     long background_size;
+    long rows; /* --rows N: the first N rows only (0 = all) */
     int probability, quiet, threads;
+    size_t nsamples;  /* kernel, sampling: --nsamples (0 = the estimator's default) */
+    double tolerance; /* sampling: --tolerance */
+    uint64_t seed;    /* kernel, sampling: --seed */
 } shap_args;
 
 typedef struct shap_run {
@@ -35,26 +44,43 @@ typedef struct shap_run {
     fa_table *data, *bg;
     size_t *col_of, p, n, n_bg;
     double *x, *xb, *phi;
+    double *se; /* kernel, sampling: standard errors, the layout of phi */
 } shap_run;
 
 static void usage(void)
 {
-    puts("Usage: fairaudit explain --method tree|linear|exact --model MODEL --data X.csv\n"
-         "                         [--background B.csv | --background-size K] [--group COL]\n"
-         "                         [--output margin|probability] [--out VALUES.csv]\n"
-         "                         [--json SUMMARY.json] [--threads N] [--quiet]\n"
+    puts("Usage: fairaudit explain --method tree|linear|exact|kernel|sampling --model MODEL\n"
+         "                         --data X.csv [--background B.csv | --background-size K]\n"
+         "                         [--rows N] [--group COL] [--output margin|probability]\n"
+         "                         [--out VALUES.csv] [--json SUMMARY.json] [--threads N]\n"
+         "                         [--nsamples N] [--tolerance T] [--seed S]\n"
+         "                         [--se-out SE.csv] [--quiet]\n"
          "\n"
          "Shapley values of the model's output for every row of X.csv (base value last):\n"
-         "  tree     path-dependent TreeSHAP of an XGBoost model (margin; no background;\n"
-         "           equals XGBoost's pred_contribs)\n"
+         "  tree     TreeSHAP of an XGBoost model, margin: without a background\n"
+         "           path-dependent (equals XGBoost's pred_contribs); with one\n"
+         "           interventional (equals exact on the same background, any M)\n"
          "  linear   coef_j * (x_j - mean of the background), margin; without a background\n"
          "           the model's scaler mean (the training mean)\n"
          "  exact    interventional Shapley values over a background, all 2^M coalitions\n"
          "           (M <= 20 features), margin or probability (--output)\n"
+         "  kernel   KernelSHAP over a background (any M; margin or probability): --nsamples N\n"
+         "           coalitions per row (default 2M + 2048, at least 2M + 2), whole sizes\n"
+         "           enumerated when N covers them, the rest drawn in complementary pairs;\n"
+         "           exact when N >= 2^M - 2\n"
+         "  sampling permutation sampling over a background, antithetic pairs: at most\n"
+         "           --nsamples N permutations per row (default 1000), stopping early once\n"
+         "           every standard error is below --tolerance T (default 0: never)\n"
+         "kernel and sampling draw row i's coalitions from a stream of --seed S (default 0)\n"
+         "and i: the same values for any --threads. --se-out writes each value's standard\n"
+         "error (kernel: delta method over the drawn pairs; sampling: sd of the pair means /\n"
+         "sqrt(pairs)) in the layout of --out; the JSON gains \"seed\", \"nsamples\" and per\n"
+         "feature \"max_se\". Progress goes to stderr when it is a terminal and the run\n"
+         "takes over a second. --rows N explains the first N rows of X.csv only.\n"
          "--background-size K takes the first K rows of X.csv as the background (exact,\n"
-         "linear). --group COL (a column of X.csv that the model does not use) adds the mean\n"
-         "values per group and each group's gap in mean output to the largest group, split\n"
-         "into per-feature terms that add up to the gap.\n"
+         "linear, tree, kernel, sampling). --group COL (a column of X.csv that the model\n"
+         "does not use) adds the mean values per group and each group's gap in mean output\n"
+         "to the largest group, split into per-feature terms that add up to the gap.\n"
          "--out writes one row per explained row: the model's features, then base_value.\n"
          "--json writes {\"method\", \"output\", \"rows\", \"base_value\", \"importances\":\n"
          "[{\"feature\", \"mean_abs\", \"mean\"}], \"groups\"}.\n");
@@ -73,6 +99,11 @@ static int parse(shap_args *a, int argc, char **argv)
                                          {"json", required_argument, NULL, 'j'},
                                          {"output", required_argument, NULL, 'u'},
                                          {"threads", required_argument, NULL, 't'},
+                                         {"rows", required_argument, NULL, 'r'},
+                                         {"nsamples", required_argument, NULL, 'n'},
+                                         {"tolerance", required_argument, NULL, 'T'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {"se-out", required_argument, NULL, 'e'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -130,6 +161,40 @@ static int parse(shap_args *a, int argc, char **argv)
                 a->threads = (int)v;
             }
             break;
+        case 'e':
+            a->se_path = optarg;
+            break;
+        case 'r':
+        case 'n':
+        case 's': {
+            errno = 0;
+            unsigned long long u = strtoull(optarg, &end, 10);
+            const char *what = c == 'r' ? "--rows" : c == 'n' ? "--nsamples" : "--seed";
+            if (*optarg == '\0' || *optarg == '-' || *end != '\0' || errno ||
+                (c != 's' && (u < 1 || u > 1000000000ULL))) {
+                return fa_cli_usage_error(c == 's' ? "%s: expected an integer from 0 to 2^64 - 1, "
+                                                     "got '%s'"
+                                                   : "%s: expected a positive integer, got '%s'",
+                                          what, optarg);
+            }
+            if (c == 'r') {
+                a->rows = (long)u;
+            } else if (c == 'n') {
+                a->nsamples = (size_t)u;
+            } else {
+                a->seed = (uint64_t)u;
+            }
+            break;
+        }
+        case 'T':
+            errno = 0;
+            a->tolerance = strtod(optarg, &end);
+            if (*optarg == '\0' || *end != '\0' || errno || !(a->tolerance >= 0.0) ||
+                !isfinite(a->tolerance)) {
+                return fa_cli_usage_error("--tolerance: expected a finite number >= 0, got '%s'",
+                                          optarg);
+            }
+            break;
         case ':':
             return fa_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
@@ -142,13 +207,24 @@ static int parse(shap_args *a, int argc, char **argv)
     if (a->model == NULL || a->data == NULL) {
         return fa_cli_usage_error("explain: --model and --data are required");
     }
-    if (a->probability && strcmp(a->method, "exact") != 0) {
-        return fa_cli_usage_error("explain: --output probability needs --method exact (tree "
-                                  "and linear values are in margin space)");
+    const int sampled = strcmp(a->method, "kernel") == 0 || strcmp(a->method, "sampling") == 0;
+    if (a->probability && strcmp(a->method, "exact") != 0 && !sampled) {
+        return fa_cli_usage_error("explain: --output probability needs --method exact, kernel "
+                                  "or sampling (tree and linear values are in margin space)");
     }
-    if (strcmp(a->method, "exact") == 0 && a->background == NULL && a->background_size == 0) {
-        return fa_cli_usage_error("explain: --method exact needs --background B.csv or "
-                                  "--background-size K");
+    if ((strcmp(a->method, "exact") == 0 || sampled) && a->background == NULL &&
+        a->background_size == 0) {
+        return fa_cli_usage_error("explain: --method %s needs --background B.csv or "
+                                  "--background-size K",
+                                  a->method);
+    }
+    if (!sampled && (a->nsamples || a->tolerance > 0.0 || a->se_path)) {
+        return fa_cli_usage_error("explain: --nsamples, --tolerance and --se-out are for "
+                                  "--method kernel or sampling");
+    }
+    if (strcmp(a->method, "kernel") == 0 && a->tolerance > 0.0) {
+        return fa_cli_usage_error("explain: --tolerance is for --method sampling (kernel spends "
+                                  "its whole --nsamples budget)");
     }
     return -1;
 }
@@ -232,7 +308,42 @@ static int load(shap_run *r, const shap_args *a, fa_error *err)
         }
         memcpy(r->xb, r->x, r->n_bg * r->p * sizeof *r->xb);
     }
+    if (a->rows > 0) { /* --rows N: the first N rows */
+        if ((size_t)a->rows > r->n) {
+            return fa_error_set(err, FA_EINVAL, a->data, 0, 0,
+                                "--rows %ld: expected at most the %zu rows the file has", a->rows,
+                                r->n);
+        }
+        r->n = (size_t)a->rows;
+    }
     return FA_OK;
+}
+
+/* Progress on stderr ("kernel: 40/100 rows, 2.1 s"), after the first second of a run. */
+typedef struct progress_state {
+    const char *method;
+    struct timespec start;
+    int shown;
+} progress_state;
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
+static void show_progress(void *ctx, size_t done, size_t total)
+{
+    progress_state *ps = ctx;
+    double el = seconds_since(&ps->start);
+    if (el < 1.0 && !ps->shown) {
+        return;
+    }
+    ps->shown = 1;
+    fprintf(stderr, "\r%s: %zu/%zu rows, %.1f s%s", ps->method, done, total, el,
+            done == total ? "\n" : "");
+    fflush(stderr);
 }
 
 static int compute(shap_run *r, const shap_args *a, fa_error *err)
@@ -245,10 +356,36 @@ static int compute(shap_run *r, const shap_args *a, fa_error *err)
     o.threads = a->threads;
     o.output = a->probability ? FA_OUTPUT_PROBABILITY : FA_OUTPUT_MARGIN;
     if (strcmp(a->method, "tree") == 0) {
-        return fa_shap_tree(r->phi, r->m, r->x, r->n, &o, err);
+        progress_state ps = {a->method, {0, 0}, 0};
+        clock_gettime(CLOCK_MONOTONIC, &ps.start);
+        if (isatty(STDERR_FILENO) && !a->quiet) {
+            o.progress = show_progress;
+            o.progress_ctx = &ps;
+        }
+        return r->xb != NULL
+                   ? fa_shap_tree_interventional(r->phi, r->m, r->x, r->n, r->xb, r->n_bg, &o, err)
+                   : fa_shap_tree(r->phi, r->m, r->x, r->n, &o, err);
     }
     if (strcmp(a->method, "linear") == 0) {
         return fa_shap_linear(r->phi, r->m, r->x, r->n, r->xb, r->n_bg, &o, err);
+    }
+    if (strcmp(a->method, "kernel") == 0 || strcmp(a->method, "sampling") == 0) {
+        progress_state ps = {a->method, {0, 0}, 0};
+        clock_gettime(CLOCK_MONOTONIC, &ps.start);
+        o.nsamples = a->nsamples;
+        o.tolerance = a->tolerance;
+        o.seed = a->seed;
+        if (isatty(STDERR_FILENO) && !a->quiet) {
+            o.progress = show_progress;
+            o.progress_ctx = &ps;
+        }
+        r->se = fa_alloc_array(r->n * (r->p + 1), sizeof *r->se);
+        if (r->se == NULL) {
+            return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        return a->method[0] == 'k'
+                   ? fa_shap_kernel(r->phi, r->se, r->m, r->x, r->n, r->xb, r->n_bg, &o, err)
+                   : fa_shap_sampling(r->phi, r->se, r->m, r->x, r->n, r->xb, r->n_bg, &o, err);
     }
     return fa_shap_exact(r->phi, r->m, r->x, r->n, r->xb, r->n_bg, &o, err);
 }
@@ -258,7 +395,8 @@ static const char *feature(const shap_run *r, size_t k)
     return fa_table_column_name(r->data, r->col_of[k]);
 }
 
-static int write_csv(const shap_run *r, const char *path, fa_error *err)
+/* values: phi or se (n x (p + 1)). */
+static int write_csv(const shap_run *r, const double *values, const char *path, fa_error *err)
 {
     fa_atomic_file af;
     int st = fa_atomic_open(&af, path, err);
@@ -285,7 +423,12 @@ static int write_csv(const shap_run *r, const char *path, fa_error *err)
     fputs("base_value\n", af.f);
     for (size_t i = 0; i < r->n; i++) {
         for (size_t k = 0; k <= r->p; k++) {
-            fa_format_double(num, sizeof num, r->phi[i * (r->p + 1) + k]);
+            double v = values[i * (r->p + 1) + k];
+            if (isfinite(v)) {
+                fa_format_double(num, sizeof num, v);
+            } else {
+                num[0] = '\0'; /* a standard error from fewer than two draws */
+            }
             fprintf(af.f, "%s%c", num, k == r->p ? '\n' : ',');
         }
     }
@@ -335,12 +478,33 @@ static cJSON *summary(const shap_run *r, const shap_args *a, double *mabs, doubl
     int ok = root && cJSON_AddStringToObject(root, "method", a->method) &&
              cJSON_AddStringToObject(root, "output", a->probability ? "probability" : "margin") &&
              add_num(root, "rows", (double)r->n) && add_num(root, "base_value", base);
+    if (ok && r->se) { /* kernel, sampling: the draw settings */
+        char seed[24];
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)a->seed);
+        ok = cJSON_AddItemToObject(root, "seed", cJSON_CreateRaw(seed)) &&
+             add_num(root, "nsamples",
+                     (double)(a->nsamples ? a->nsamples
+                              : a->method[0] == 'k'
+                                  ? 2 * r->p + FA_SHAP_KERNEL_DEFAULT_EXTRA
+                                  : (size_t)FA_SHAP_SAMPLING_DEFAULT_PERMUTATIONS));
+        if (ok && strcmp(a->method, "sampling") == 0) {
+            ok = add_num(root, "tolerance", a->tolerance);
+        }
+    }
     cJSON *imp = ok ? cJSON_AddArrayToObject(root, "importances") : NULL;
     for (size_t k = 0; imp && k < r->p; k++) {
         cJSON *e = cJSON_CreateObject();
         ok = e && cJSON_AddItemToArray(imp, e) &&
              cJSON_AddStringToObject(e, "feature", feature(r, k)) &&
              add_num(e, "mean_abs", mabs[k]) && add_num(e, "mean", mean[k]);
+        if (ok && r->se) { /* the largest standard error of the feature's values */
+            double mx = 0.0;
+            for (size_t i = 0; i < r->n; i++) {
+                double v = r->se[i * (r->p + 1) + k];
+                mx = isnan(v) || isnan(mx) ? NAN : fmax(mx, v);
+            }
+            ok = add_num(e, "max_se", mx);
+        }
         if (!ok) {
             break;
         }
@@ -413,7 +577,10 @@ static int outputs(const shap_run *r, const shap_args *a, fa_error *err)
                   : fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
     }
     if (st == FA_OK && a->out_path) {
-        st = write_csv(r, a->out_path, err);
+        st = write_csv(r, r->phi, a->out_path, err);
+    }
+    if (st == FA_OK && a->se_path && r->se) {
+        st = write_csv(r, r->se, a->se_path, err);
     }
     if (st == FA_OK && !a->quiet) {
         printf("%s Shapley values (%s) of %s on %s: %zu rows, base value %.6g\n", a->method,
@@ -458,6 +625,7 @@ int fa_cmd_explain_shap(int argc, char **argv)
     free(r.x);
     free(r.xb);
     free(r.phi);
+    free(r.se);
     free(r.col_of);
     fa_table_free(r.data);
     fa_table_free(r.bg);

@@ -7,7 +7,8 @@
  * (efficiency). Three estimators, each exact for its game:
  *
  * - tree (treeshap.c): path-dependent TreeSHAP of an XGBoost model, v(S) = E[f | x_S] under
- *   the trees' covers; no background.
+ *   the trees' covers, no background; and interventional TreeSHAP, the game of `exact` below
+ *   computed from the trees. Rows go to threads in blocks of FA_TREESHAP__BLOCK.
  * - linear: the interventional game v(S) = E_b[f(x_S, b_notS)] of a model whose margin is
  *   affine in x is additive: phi_j = w_j (x_j - mean_b[j]) and v(empty) = f(mean_b). Computed
  *   with the model's own operations (coef_j * ((x_j - mu_j) / scale_j)), and the base through
@@ -29,6 +30,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -38,8 +40,6 @@
 
 /* Rows per model call of the exact estimator (whole coalitions; at least one coalition). */
 #define EXACT_BATCH_ROWS 8192
-/* Rows handed to a thread at a time (TreeSHAP rows cost about the same). */
-#define ROW_CHUNK 16
 
 /* "No row failed". */
 #define NO_ROW SIZE_MAX
@@ -100,6 +100,29 @@ static int check_args(fa_shap_options *o, const char *fn, const double out[], co
 
 /* ------------------------------------------------------------ tree */
 
+/* Seconds on a monotonic clock, for progress reports. */
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* n more rows done: reports through o->progress at most every 0.1 s and after the last. */
+static void tree_progress(const fa_shap_options *o, size_t *done, double *last, size_t n,
+                          size_t n_rows)
+{
+#pragma omp critical(fa_shap_tree_progress)
+    {
+        size_t d = *done += n;
+        double t = now_seconds();
+        if (d == n_rows || t - *last >= 0.1) {
+            *last = t;
+            o->progress(o->progress_ctx, d, n_rows);
+        }
+    }
+}
+
 int fa_shap_tree(double out[], const fa_model *m, const double x[], size_t n_rows,
                  const fa_shap_options *opts, fa_error *err)
 {
@@ -107,29 +130,96 @@ int fa_shap_tree(double out[], const fa_model *m, const double x[], size_t n_row
     int st = check_args(&o, "fa_shap_tree", out, m, x, n_rows, opts, 1, err);
     fa_treeshap *ts = NULL;
     if (st == FA_OK) {
-        st = fa_treeshap__create(&ts, m, err);
+        /* the leaf tables cost about as much as Algorithm 2 on a few dozen rows */
+        st = fa_treeshap__create(&ts, m,
+                                 n_rows >= 64 ? FA_TREESHAP__PATH_TABLES : FA_TREESHAP__PATH, err);
     }
     if (st != FA_OK) {
         return st;
     }
     const size_t p = fa_model_n_features(m);
     const int threads = plan_threads(&o, m, n_rows);
-    fa_treeshap_ws **ws = fa_calloc_array((size_t)threads, sizeof *ws);
+    fa_treeshap_ws **ws = fa_calloc_array((size_t)threads, sizeof(fa_treeshap_ws *));
     for (int i = 0; ws != NULL && i < threads && st == FA_OK; i++) {
         st = fa_treeshap__ws_create(&ws[i], ts);
     }
     if (ws == NULL || st != FA_OK) {
         st = fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
     } else {
-#pragma omp parallel for num_threads(threads) schedule(dynamic, ROW_CHUNK)
-        for (size_t i = 0; i < n_rows; i++) {
-            fa_treeshap__row(out + i * (p + 1), ts, x + i * p, ws[thread_id()]);
+        const size_t n_blocks = (n_rows + FA_TREESHAP__BLOCK - 1) / FA_TREESHAP__BLOCK;
+        size_t done = 0;
+        double last = now_seconds();
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+        for (size_t b = 0; b < n_blocks; b++) {
+            const size_t i = b * FA_TREESHAP__BLOCK;
+            const size_t n = n_rows - i < FA_TREESHAP__BLOCK ? n_rows - i : FA_TREESHAP__BLOCK;
+            fa_treeshap__rows(out + i * (p + 1), ts, x + i * p, n, ws[thread_id()]);
+            if (o.progress != NULL) {
+                tree_progress(&o, &done, &last, n, n_rows);
+            }
         }
     }
     for (int i = 0; ws != NULL && i < threads; i++) {
         fa_treeshap__ws_free(ws[i]);
     }
     free(ws);
+    fa_treeshap__free(ts);
+    return st;
+}
+
+int fa_shap_tree_interventional(double out[], const fa_model *m, const double x[], size_t n_rows,
+                                const double bg[], size_t n_bg, const fa_shap_options *opts,
+                                fa_error *err)
+{
+    fa_shap_options o;
+    int st = check_args(&o, "fa_shap_tree_interventional", out, m, x, n_rows, opts, 1, err);
+    if (st == FA_OK && (n_bg == 0 || bg == NULL)) {
+        st = fa_error_set(err, FA_EINVAL, NULL, 0, 0,
+                          "interventional tree Shapley values need a background: it is empty");
+    }
+    fa_treeshap *ts = NULL;
+    fa_treeshap_bg *b = NULL;
+    if (st == FA_OK) {
+        /* the tables cost about as much as a few dozen rows walked pair by pair */
+        const int mode =
+            n_rows >= 64 ? FA_TREESHAP__INTERVENTIONAL_TABLES : FA_TREESHAP__INTERVENTIONAL;
+        st = fa_treeshap__create(&ts, m, mode, err);
+    }
+    const int threads = plan_threads(&o, m, n_rows);
+    if (st == FA_OK) {
+        st = fa_treeshap__bg_create(&b, ts, bg, n_bg, threads, err);
+    }
+    fa_treeshap_ws **ws =
+        st == FA_OK ? fa_calloc_array((size_t)threads, sizeof(fa_treeshap_ws *)) : NULL;
+    for (int i = 0; ws != NULL && i < threads && st == FA_OK; i++) {
+        st = fa_treeshap__ws_create(&ws[i], ts);
+    }
+    if (st == FA_OK && ws == NULL) {
+        st = FA_ENOMEM;
+    }
+    if (st == FA_ENOMEM) {
+        st = fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    } else if (st == FA_OK) {
+        const size_t p = fa_model_n_features(m);
+        const size_t n_blocks = (n_rows + FA_TREESHAP__BLOCK - 1) / FA_TREESHAP__BLOCK;
+        size_t done = 0;
+        double last = now_seconds();
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+        for (size_t k = 0; k < n_blocks; k++) {
+            const size_t i = k * FA_TREESHAP__BLOCK;
+            const size_t n = n_rows - i < FA_TREESHAP__BLOCK ? n_rows - i : FA_TREESHAP__BLOCK;
+            fa_treeshap__rows_interventional(out + i * (p + 1), ts, b, x + i * p, n,
+                                             ws[thread_id()]);
+            if (o.progress != NULL) {
+                tree_progress(&o, &done, &last, n, n_rows);
+            }
+        }
+    }
+    for (int i = 0; ws != NULL && i < threads; i++) {
+        fa_treeshap__ws_free(ws[i]);
+    }
+    free(ws);
+    fa_treeshap__bg_free(b);
     fa_treeshap__free(ts);
     return st;
 }
