@@ -21,8 +21,18 @@ int fa_cmd_metrics(int argc, char **argv);
 int fa_cmd_policy(int argc, char **argv);
 int fa_cmd_demo(int argc, char **argv);
 int fa_cmd_explain(int argc, char **argv);
+int fa_cmd_report(int argc, char **argv);
 /* `explain --method tree|linear|exact` (audit/cmd_shap.c). */
 int fa_cmd_explain_shap(int argc, char **argv);
+
+/* Parses --max-memory SIZE ("4G", "512M", bytes) into *out; otherwise prints the usage error
+ * and returns its exit status (FA_EXIT_USAGE). 0 on success. */
+int fa_cli_parse_max_memory(const char *arg, size_t *out);
+
+/* The --max-memory line of every command's --help. */
+#define FA_CLI_MAX_MEMORY_HELP                                                                     \
+    "  --max-memory SIZE        the most memory an in-memory table (feature matrix) may take,\n"  \
+    "                           e.g. 512M, 8G (default 4G); past it: exit 2 with the reason\n"
 
 /* Prints "fairaudit: <message>" and "Try 'fairaudit --help'." on stderr; returns 2. */
 int fa_cli_usage_error(const char *fmt, ...)

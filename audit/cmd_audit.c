@@ -15,6 +15,7 @@
 #include "audit/cli.h"
 #include "audit/policy.h"
 #include "common/error.h"
+#include "common/sha256.h"
 
 #define MAX_LIST 64
 #define FA_CLI_DEFAULT_BOOTSTRAP 1000
@@ -29,6 +30,9 @@ typedef struct audit_args {
     int quiet;
     const char *junit_path, *sarif_path, *markdown_path, *baseline_path;
     int annotations;
+    const char *pdf_path;
+    fa_pdf_options pdf;
+    char *command_line; /* as given, before getopt_long permutes argv */
     fa_audit_explain ex;
     const char *scorings[MAX_LIST];
 } audit_args;
@@ -52,7 +56,14 @@ static void usage(FILE *f)
         "  --score-metrics        with --score: ROC AUC (ties half), average precision,\n"
         "                         Brier score, log loss, calibration bins and ECE, and a\n"
         "                         threshold sweep per group (memory grows with the number\n"
-        "                         of distinct scores)\n"
+        "                         of distinct scores); a score outside [0, 1] is bad input\n"
+        "  --score-any-real       the score is not a probability (a margin, a rank): AUC,\n"
+        "                         average precision, sweeps and cut-offs only\n"
+        "  --top-k K              without --pred: the K highest scores are predicted\n"
+        "                         positive (K of the weight with --weight), every row tied\n"
+        "                         at the cut-off score included (so more may be); the JSON\n"
+        "                         'cutoff' gives the score and what it selected\n"
+        "  --top-percent P        the same for the top P % of the rows, P in (0, 100]\n"
         "  --group COL[,COL...]   sensitive attribute columns (repeatable)\n"
         "  --weight COL           row weights (non-negative numbers)\n"
         "  --positive VALUE       the positive class of label and prediction (default:\n"
@@ -80,9 +91,29 @@ static void usage(FILE *f)
         "                         percentile)\n",
         f);
     fputs("Attributions (permutation importance, 'fairaudit explain --help'):\n"
-          "  --model MODEL          XGBoost or linear model JSON (docs/models.md)\n"
-          "  --features-file X.csv  the model's features, row-aligned with PRED.csv\n"
-          "  --explain permutation  the method (the default)\n"
+          "  --model MODEL          XGBoost JSON, LightGBM text or linear model JSON\n"
+          "                         (docs/models.md)\n"
+          "  --features-file X.csv  the model's features, row-aligned with PRED.csv; also\n"
+          "                         (with or without --model) consistency(k): 1 - mean |yhat -\n"
+          "                         mean yhat of the k nearest rows| over every column of\n"
+          "                         X.csv standardised, exact search; past 200000 rows it is\n"
+          "                         left undefined with a warning\n"
+          "  --consistency-k K      neighbours of consistency (default: the policy's\n"
+          "                         individual.consistency_k, else 5; K < rows)\n"
+          "  --explain METHOD       permutation (the default), or Shapley values of the\n"
+          "                         margin: tree (XGBoost; interventional with a background),\n"
+          "                         linear, exact, kernel, sampling; one run per --group\n"
+          "                         column: mean |phi|, per-group mean output and phi, each\n"
+          "                         group's gap to the audit's reference split into\n"
+          "                         per-feature terms that add up to it, with --bootstrap\n"
+          "                         intervals over rows (stratified by group, --seed,\n"
+          "                         --confidence), and 1000 sampled rows for a beeswarm\n"
+          "  --background B.csv     Shapley: the background rows (needed by exact, kernel and\n"
+          "                         sampling; linear without one: the model's scaler mean)\n"
+          "  --background-size K    Shapley: the first K rows of X.csv as background\n"
+          "  --nsamples N           kernel: coalitions, sampling: permutations per row\n"
+          "  --match-by-position    a model file without feature names (XGBoost's f0..fN-1)\n"
+          "                         takes the columns of X.csv in order\n"
           "  --scoring LIST         scorings, comma-separated (default: accuracy,\n"
           "                         demographic_parity_difference; a fairness scoring runs\n"
           "                         once per --group column)\n"
@@ -96,6 +127,11 @@ static void usage(FILE *f)
           "  --junit OUT.xml        JUnit XML: a testcase per gate (failure, error, skipped)\n"
           "  --sarif OUT.sarif      SARIF 2.1.0: a result per failed or inconclusive gate\n"
           "  --markdown OUT.md      a Markdown summary (for a PR comment or a job summary)\n"
+          "  --pdf OUT.pdf          the audit report for people: verdict, findings, gates,\n"
+          "                         rates with intervals, charts, methodology (atomically;\n"
+          "                         dated by $SOURCE_DATE_EPOCH when set: same bytes)\n"
+          "  --paper a4|letter      paper size of the PDF (default a4)\n"
+          "  --title TEXT           title of the PDF (default: the policy's title)\n"
           "  --annotations github   ::error/::warning lines on stderr per failing gate, and\n"
           "                         the Markdown summary appended to $GITHUB_STEP_SUMMARY\n"
           "  --quiet                no summary on stdout\n"
@@ -113,6 +149,7 @@ static int parse_long(const char *s, const char *opt, long lo, long hi, long *ou
     errno = 0;
     long v = strtol(s, &end, 10);
     if (*s == '\0' || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
+        *out = lo; /* never used (callers stop on the error); the analyzer cannot see that */
         return fa_cli_usage_error("%s: expected an integer in [%ld, %ld], got '%s'", opt, lo, hi,
                                   s);
     }
@@ -123,7 +160,7 @@ static int parse_long(const char *s, const char *opt, long lo, long hi, long *ou
 static int add_groups(audit_args *a, const char *list)
 {
     char *copy = strdup(list);
-    if (copy == NULL || a->n_owned >= 2 * MAX_LIST) {
+    if (copy == NULL || a->n_owned >= (size_t)(2 * MAX_LIST)) {
         free(copy);
         return fa_cli_usage_error("--group: too many columns");
     }
@@ -145,7 +182,7 @@ static int add_reference(audit_args *a, const char *spec)
         return fa_cli_usage_error("--reference: expected COL=VALUE, got '%s'", spec);
     }
     char *copy = strdup(spec);
-    if (copy == NULL || a->n_owned >= 2 * MAX_LIST || a->o.n_refs >= MAX_LIST) {
+    if (copy == NULL || a->n_owned >= (size_t)(2 * MAX_LIST) || a->o.n_refs >= MAX_LIST) {
         free(copy);
         return fa_cli_usage_error("--reference: too many references");
     }
@@ -181,16 +218,27 @@ enum {
     OPT_SEED,
     OPT_BCA,
     OPT_SCORE_METRICS,
+    OPT_TOP_K,
+    OPT_TOP_PERCENT,
+    OPT_SCORE_ANY_REAL,
+    OPT_CONSISTENCY_K,
     OPT_MODEL,
     OPT_FEATURES,
     OPT_EXPLAIN,
     OPT_SCORING,
     OPT_REPEATS,
+    OPT_BACKGROUND,
+    OPT_BACKGROUND_SIZE,
+    OPT_BY_POSITION,
+    OPT_NSAMPLES,
     OPT_JUNIT,
     OPT_SARIF,
     OPT_MARKDOWN,
     OPT_ANNOTATIONS,
     OPT_BASELINE,
+    OPT_PDF,
+    OPT_PAPER,
+    OPT_TITLE,
     OPT_HELP
 };
 
@@ -218,16 +266,27 @@ static const struct option LONG_OPTS[] = {
     {"seed", required_argument, NULL, OPT_SEED},
     {"bca", no_argument, NULL, OPT_BCA},
     {"score-metrics", no_argument, NULL, OPT_SCORE_METRICS},
+    {"top-k", required_argument, NULL, OPT_TOP_K},
+    {"top-percent", required_argument, NULL, OPT_TOP_PERCENT},
+    {"score-any-real", no_argument, NULL, OPT_SCORE_ANY_REAL},
+    {"consistency-k", required_argument, NULL, OPT_CONSISTENCY_K},
     {"model", required_argument, NULL, OPT_MODEL},
     {"features-file", required_argument, NULL, OPT_FEATURES},
     {"explain", required_argument, NULL, OPT_EXPLAIN},
     {"scoring", required_argument, NULL, OPT_SCORING},
     {"repeats", required_argument, NULL, OPT_REPEATS},
+    {"background", required_argument, NULL, OPT_BACKGROUND},
+    {"background-size", required_argument, NULL, OPT_BACKGROUND_SIZE},
+    {"match-by-position", no_argument, NULL, OPT_BY_POSITION},
+    {"nsamples", required_argument, NULL, OPT_NSAMPLES},
     {"junit", required_argument, NULL, OPT_JUNIT},
     {"sarif", required_argument, NULL, OPT_SARIF},
     {"markdown", required_argument, NULL, OPT_MARKDOWN},
     {"annotations", required_argument, NULL, OPT_ANNOTATIONS},
     {"baseline", required_argument, NULL, OPT_BASELINE},
+    {"pdf", required_argument, NULL, OPT_PDF},
+    {"paper", required_argument, NULL, OPT_PAPER},
+    {"title", required_argument, NULL, OPT_TITLE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -320,6 +379,24 @@ static int parse_option(audit_args *a, int c, const char *arg)
         a->o.threshold = v;
         break;
     }
+    case OPT_TOP_K:
+    case OPT_TOP_PERCENT: {
+        char *end;
+        errno = 0;
+        double v = strtod(arg, &end);
+        int k = c == OPT_TOP_K;
+        if (*arg == '\0' || *end != '\0' || errno == ERANGE || !(v > 0.0 && isfinite(v)) ||
+            (!k && v > 100.0)) {
+            return fa_cli_usage_error(k ? "--top-k: expected a number > 0, got '%s'"
+                                        : "--top-percent: expected a number in (0, 100], got '%s'",
+                                      arg);
+        }
+        *(k ? &a->o.top_k : &a->o.top_percent) = v;
+        break;
+    }
+    case OPT_SCORE_ANY_REAL:
+        a->o.score_any_real = 1;
+        break;
     case OPT_CONFIDENCE: {
         char *end;
         errno = 0;
@@ -369,17 +446,45 @@ static int parse_option(audit_args *a, int c, const char *arg)
         break;
     case OPT_FEATURES:
         a->ex.features_path = arg;
+        a->o.features_path = arg; /* consistency(k), with or without a model */
         break;
+    case OPT_CONSISTENCY_K: {
+        long k;
+        if (parse_long(arg, "--consistency-k", 1, 1000000000L, &k)) {
+            return FA_EXIT_USAGE;
+        }
+        a->o.consistency_k = (size_t)k;
+        break;
+    }
     case OPT_EXPLAIN:
-        if (strcmp(arg, "permutation") != 0) {
-            return fa_cli_usage_error("--explain: expected 'permutation' (Shapley methods are "
-                                      "not available yet), got '%s'",
+        if (strcmp(arg, "permutation") != 0 && strcmp(arg, "tree") != 0 &&
+            strcmp(arg, "linear") != 0 && strcmp(arg, "exact") != 0 && strcmp(arg, "kernel") != 0 &&
+            strcmp(arg, "sampling") != 0) {
+            return fa_cli_usage_error("--explain: expected permutation, tree, linear, exact, "
+                                      "kernel or sampling, got '%s'",
                                       arg);
         }
+        a->ex.method = arg;
         break;
+    case OPT_BACKGROUND:
+        a->ex.background_path = arg;
+        break;
+    case OPT_BY_POSITION:
+        a->ex.by_position = 1;
+        break;
+    case OPT_BACKGROUND_SIZE:
+    case OPT_NSAMPLES: {
+        long k;
+        const char *name = c == OPT_NSAMPLES ? "--nsamples" : "--background-size";
+        if (parse_long(arg, name, 1, c == OPT_NSAMPLES ? 100000000L : 1000000L, &k)) {
+            return FA_EXIT_USAGE;
+        }
+        *(c == OPT_NSAMPLES ? &a->ex.nsamples : &a->ex.background_size) = (size_t)k;
+        break;
+    }
     case OPT_SCORING: {
         char *copy = strdup(arg);
-        if (copy == NULL || a->n_owned >= 2 * MAX_LIST) {
+        if (copy == NULL || a->n_owned >= (size_t)(2 * MAX_LIST)) {
             free(copy);
             return fa_cli_usage_error("--scoring: too many values");
         }
@@ -408,6 +513,21 @@ static int parse_option(audit_args *a, int c, const char *arg)
         break;
     case OPT_MARKDOWN:
         a->markdown_path = arg;
+        break;
+    case OPT_PDF:
+        a->pdf_path = arg;
+        break;
+    case OPT_PAPER:
+        if (strcmp(arg, "a4") == 0) {
+            a->pdf.paper = FA_PAPER_A4;
+        } else if (strcmp(arg, "letter") == 0) {
+            a->pdf.paper = FA_PAPER_LETTER;
+        } else {
+            return fa_cli_usage_error("--paper: expected 'a4' or 'letter', got '%s'", arg);
+        }
+        break;
+    case OPT_TITLE:
+        a->pdf.title = arg;
         break;
     case OPT_ANNOTATIONS:
         if (strcmp(arg, "github") != 0) {
@@ -465,11 +585,41 @@ static int parse_args(audit_args *a, int argc, char **argv)
     if (a->o.pred && !isnan(a->o.threshold)) {
         return fa_cli_usage_error("audit: give --pred or --threshold, not both");
     }
-    if ((a->ex.model_path == NULL) != (a->ex.features_path == NULL)) {
+    if (a->ex.model_path != NULL && a->ex.features_path == NULL) {
         return fa_cli_usage_error("audit: --model and --features-file go together");
+    }
+    if (a->o.consistency_k > 0 && a->o.features_path == NULL) {
+        return fa_cli_usage_error("audit: --consistency-k needs --features-file");
+    }
+    if (a->ex.method && a->ex.model_path == NULL) {
+        return fa_cli_usage_error("audit: --explain needs --model and --features-file");
+    }
+    if (a->ex.background_path && a->ex.background_size > 0) {
+        return fa_cli_usage_error("audit: give --background or --background-size, not both");
+    }
+    const char *xm = a->ex.method ? a->ex.method : "permutation";
+    const int needs_bg =
+        strcmp(xm, "exact") == 0 || strcmp(xm, "kernel") == 0 || strcmp(xm, "sampling") == 0;
+    if ((a->ex.background_path || a->ex.background_size > 0) && strcmp(xm, "permutation") == 0) {
+        return fa_cli_usage_error("audit: --background and --background-size go with a "
+                                  "Shapley --explain method");
+    }
+    if (needs_bg && a->ex.background_path == NULL && a->ex.background_size == 0) {
+        return fa_cli_usage_error("audit: --explain %s needs --background B.csv or "
+                                  "--background-size K",
+                                  xm);
+    }
+    if (a->ex.nsamples > 0 && strcmp(xm, "kernel") != 0 && strcmp(xm, "sampling") != 0) {
+        return fa_cli_usage_error("audit: --nsamples goes with --explain kernel or sampling");
     }
     if (a->o.score_metrics && a->o.score == NULL) {
         return fa_cli_usage_error("audit: --score-metrics needs --score");
+    }
+    if ((a->o.top_k > 0.0 || a->o.top_percent > 0.0) &&
+        (a->o.score == NULL || a->o.pred != NULL || !isnan(a->o.threshold) ||
+         (a->o.top_k > 0.0 && a->o.top_percent > 0.0))) {
+        return fa_cli_usage_error("audit: --top-k and --top-percent need --score, and exclude "
+                                  "--pred, --threshold and each other");
     }
     if (!isnan(a->o.threshold) && a->o.score == NULL) {
         return fa_cli_usage_error("audit: --threshold needs --score");
@@ -496,6 +646,58 @@ static int ci_outputs(const fa_result *res, fa_error *err)
     return st;
 }
 
+/* "fairaudit audit ..." with each argument quoted for a POSIX shell when it needs it. */
+static char *command_line(int argc, char **argv)
+{
+    size_t cap = 16;
+    for (int i = 0; i < argc; i++) {
+        cap += 4 * strlen(argv[i]) + 3;
+    }
+    char *s = malloc(cap), *o = s;
+    if (s == NULL) {
+        return NULL;
+    }
+    o += sprintf(o, "fairaudit");
+    for (int i = 0; i < argc; i++) {
+        const char *v = argv[i];
+        int plain = *v != '\0' && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789_./,=:@%+-") == strlen(v);
+        *o++ = ' ';
+        if (plain) {
+            o += sprintf(o, "%s", v);
+            continue;
+        }
+        *o++ = '\'';
+        for (; *v; v++) {
+            if (*v == '\'') {
+                memcpy(o, "'\\''", 4);
+                o += 4;
+            } else {
+                *o++ = *v;
+            }
+        }
+        *o++ = '\'';
+        *o = '\0';
+    }
+    return s;
+}
+
+/* What the report's reproducibility section shows: the policy's title, the command line, the
+ * input's size and SHA-256. */
+static int provenance(fa_result *res, const audit_args *a, const fa_policy *policy, fa_error *err)
+{
+    if ((policy && policy->title && (res->policy_title = strdup(policy->title)) == NULL) ||
+        a->command_line == NULL || (res->command_line = strdup(a->command_line)) == NULL) {
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    /* the input's hash costs a second read (~0.4 s for 170 MB): only for the outputs that
+     * record it */
+    if (a->json_path || a->pdf_path) {
+        return fa_sha256_file(res->input_sha256, &res->input_bytes, a->input, err);
+    }
+    return FA_OK;
+}
+
 /* An output that is the input file (same device and inode) would destroy the input. */
 static int same_file(const char *in, const char *out)
 {
@@ -506,7 +708,8 @@ static int same_file(const char *in, const char *out)
 
 static int run(audit_args *a)
 {
-    const char *outs[] = {a->json_path, a->junit_path, a->sarif_path, a->markdown_path};
+    const char *outs[] = {a->json_path, a->junit_path, a->sarif_path, a->markdown_path,
+                          a->pdf_path};
     const char *ins[] = {a->input, a->policy_path, a->baseline_path};
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
         int clash = 0;
@@ -540,9 +743,11 @@ static int run(audit_args *a)
     }
     a->o.baseline = baseline;
     if (fa_audit_csv(&res, a->input, &a->o, policy, &err) != FA_OK ||
-        (a->ex.model_path && fa_audit_explain_run(res, &a->ex, &a->o, &err) != FA_OK)) {
+        (a->ex.model_path && fa_audit_explain_run(res, &a->ex, &a->o, &err) != FA_OK) ||
+        provenance(res, a, policy, &err) != FA_OK) {
         status = fa_cli_report_error(&err);
-    } else if ((a->json_path && fa_result_write_json(res, a->json_path, &err) != FA_OK) ||
+    } else if ((a->pdf_path && fa_report_pdf_write(res, &a->pdf, a->pdf_path, &err) != FA_OK) ||
+               (a->json_path && fa_result_write_json(res, a->json_path, &err) != FA_OK) ||
                (a->junit_path && fa_result_write_junit(res, a->junit_path, &err) != FA_OK) ||
                (a->sarif_path && fa_result_write_sarif(res, a->sarif_path, &err) != FA_OK) ||
                (a->markdown_path &&
@@ -580,6 +785,9 @@ int fa_cmd_audit(int argc, char **argv)
     a.ex.scorings = a.scorings;
     a.ex.n_scorings = 2;
     a.ex.repeats = FA_PERMUTATION_DEFAULT_REPEATS;
+    fa_pdf_options pdf = FA_PDF_OPTIONS_INIT;
+    a.pdf = pdf;
+    a.command_line = command_line(argc, argv);
     int st = parse_args(&a, argc, argv);
     if (st < 0) {
         st = run(&a);
@@ -587,5 +795,6 @@ int fa_cmd_audit(int argc, char **argv)
     for (size_t i = 0; i < a.n_owned; i++) {
         free(a.owned[i]);
     }
+    free(a.command_line);
     return st;
 }

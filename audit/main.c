@@ -13,6 +13,7 @@
 
 #include "audit/cli.h"
 #include "common/fileio.h"
+#include "common/text.h"
 
 typedef struct command {
     const char *name;
@@ -25,6 +26,7 @@ static const command COMMANDS[] = {
     {"explain", fa_cmd_explain, "feature attributions: permutation importance"},
     {"metrics", fa_cmd_metrics, "list every metric with its definition and undefined cases"},
     {"policy", fa_cmd_policy, "check a policy file, or write a starter policy"},
+    {"report", fa_cmd_report, "render a saved audit result (JSON) again, without the data"},
     {"demo", fa_cmd_demo, "the whole audit on the bundled fixture data"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
@@ -64,6 +66,15 @@ int fa_cli_usage_error(const char *fmt, ...)
     va_end(ap);
     fputs("\nTry 'fairaudit --help'.\n", stderr);
     return FA_EXIT_USAGE;
+}
+
+int fa_cli_parse_max_memory(const char *arg, size_t *out)
+{
+    if (fa_parse_bytes(arg, out) != 0) {
+        return fa_cli_usage_error("--max-memory: expected a size such as 512M or 8G, got '%s'",
+                                  arg);
+    }
+    return 0;
 }
 
 int fa_cli_report_error(const fa_error *err)

@@ -347,6 +347,22 @@ typedef struct fa_audit_options {
     /* An earlier audit (borrowed): gates with "max_change" / "max_relative_change" compare
      * their value with its value; it must audit the same attributes. NULL: none. */
     const struct fa_baseline *baseline;
+    /* Without a prediction column or threshold, a cut-off on the score column: the top_k rows
+     * (total weight top_k, when weighted) with the highest scores are predicted positive, or
+     * the top top_percent % of them (Aequitas's rank_abs / rank_pct). Every row tied at the
+     * cut-off score is included, so more may be selected; the result records the cut-off score
+     * and what it selected. 0: none; at most one of the two. */
+    double top_k;
+    double top_percent;
+    /* 0 (default): the score is a probability, and with score_metrics a score outside [0, 1]
+     * is bad input. 1: any real score (a margin, a rank): AUC, average precision, sweeps and
+     * cut-offs are computed; Brier, log loss and calibration are undefined. */
+    int score_any_real;
+    /* Features of the prediction file's rows (same rows, same order; every column numeric):
+     * consistency over the consistency_k nearest neighbours (0: the policy's
+     * individual.consistency_k, else 5) on standardised features. NULL: none. */
+    const char *features_path;
+    size_t consistency_k;
 } fa_audit_options;
 
 #define FA_DEFAULT_MIN_GROUP_SIZE 30
@@ -361,7 +377,9 @@ typedef struct fa_audit_options {
         .reference_rule = FA_REFERENCE_LARGEST, .min_group_size = -1, .tau = 0.0,                  \
         .csv = FA_CSV_OPTIONS_INIT, .threads = 0, .log = NULL, .log_payload = NULL,                \
         .threshold = NAN, .confidence_level = 0.0, .ci_method = FA_CI_WILSON, .bootstrap = 0,      \
-        .seed = 0, .boot_method = FA_BOOT_PERCENTILE, .score_metrics = 0, .baseline = NULL         \
+        .seed = 0, .boot_method = FA_BOOT_PERCENTILE, .score_metrics = 0, .baseline = NULL,        \
+        .top_k = 0.0, .top_percent = 0.0, .score_any_real = 0, .features_path = NULL,              \
+        .consistency_k = 0                                                                         \
     }
 
 /** Everything an audit computed: groups, metrics, disparities, summaries, gates. */
@@ -511,6 +529,24 @@ int fa_result_write_json(const fa_result *res, const char *path, fa_error *err);
 int fa_result_to_json_string(char **out, const fa_result *res, fa_error *err);
 
 /**
+ * Reads a JSON result back (what fa_result_write_json wrote) into a result every renderer
+ * takes, so that fa_result_to_json_string of it gives the same bytes. Score statistics come
+ * back as their saved metrics and bins only (no distinct values). Versions: a result written
+ * by this fairaudit or an older one with the same major version is read; a newer one is
+ * FA_EINVAL ("written by fairaudit X, newer than this Y"). Bad input is FA_EPARSE (invalid
+ * JSON, NaN/Infinity tokens, nesting deeper than 64, text above 256 MiB: with line and
+ * column; a missing key, a wrong type, a duplicate or unknown key: with the JSON path, e.g.
+ * "groups[3].counts.tp: expected a non-negative number, found -1") or FA_EINVAL (values
+ * that contradict each other, with the JSON path). `name` (may be NULL) names the text in
+ * messages. Caller frees *out with fa_result_free; *out is NULL on failure.
+ */
+int fa_result_parse_json(fa_result **out, const char *text, size_t len, const char *name,
+                         fa_error *err);
+
+/** fa_result_parse_json of a file's contents; FA_EIO when it cannot be read. */
+int fa_result_load_json(fa_result **out, const char *path, fa_error *err);
+
+/**
  * Writes the human-readable summary (groups as rows, key rates and disparities as columns,
  * the reference marked, the gates and the verdict) to `f`.
  */
@@ -599,6 +635,38 @@ int fa_result_write_markdown_stream(const fa_result *res, FILE *f, fa_error *err
 /** GitHub workflow commands (::error / ::warning), one per gate and attribute not passed. */
 int fa_result_write_annotations(const fa_result *res, FILE *f, fa_error *err);
 
+/* ------------------------------------------------------------ PDF report */
+
+/** Paper size of the PDF report. */
+typedef enum fa_paper { FA_PAPER_A4 = 0, FA_PAPER_LETTER = 1 } fa_paper;
+
+/** Options of the PDF report. Initialise with FA_PDF_OPTIONS_INIT; strings are borrowed. */
+typedef struct fa_pdf_options {
+    fa_paper paper;
+    const char *title;     /* NULL: the policy's title, else "Fairness audit report" */
+    int64_t creation_time; /* seconds since 1970 UTC; < 0: $SOURCE_DATE_EPOCH, else now */
+} fa_pdf_options;
+
+#define FA_PDF_OPTIONS_INIT                                                                        \
+    {                                                                                              \
+        FA_PAPER_A4, NULL, -1                                                                      \
+    }
+
+/**
+ * The audit report for people (DejaVu Sans embedded, bookmarks, "Page i of N"): the verdict
+ * and findings, the gates, the data and class imbalance, per attribute the rates with their
+ * intervals and charts, scores and attributions when the result has them, the methodology and
+ * what reproduces the audit. Rendered from the result alone; the same result and options give
+ * the same bytes. Into a newly allocated buffer (caller frees with free()); FA_EIO when a
+ * font cannot be read, FA_EINTERNAL for a libharu error, FA_ENOMEM.
+ */
+int fa_report_pdf_render(unsigned char **out, size_t *len, const fa_result *res,
+                         const fa_pdf_options *opts, fa_error *err);
+
+/** The same report written atomically to `path`: on any error no file is left. */
+int fa_report_pdf_write(const fa_result *res, const fa_pdf_options *opts, const char *path,
+                        fa_error *err);
+
 /* ---------------------------------------------------------------- models */
 
 /** What a model's raw output is, and how a probability follows from it. */
@@ -661,11 +729,21 @@ int fa_model_predict(const fa_model *m, double out[], const double x[], size_t n
 /**
  * Maps the columns of a data matrix to the model's features by name: col_of[j] receives the
  * matrix column of model feature j. A feature missing from the matrix is an FA_EINVAL error
- * listing every missing feature. A model file without feature names (XGBoost's f0..fN-1) is
- * matched by position when the column counts agree (as XGBoost itself does), else an error.
+ * listing every missing feature. Never by position: a model file without feature names
+ * (XGBoost's f0..fN-1) matches only columns named f0..fN-1, and is otherwise an FA_EINVAL
+ * error saying how to name them (fa_model_set_feature_names).
  */
 int fa_model_match_columns(size_t col_of[], const fa_model *m, const char *const names[],
                            size_t n_cols, fa_error *err);
+
+/**
+ * Renames the model's features (n must equal fa_model_n_features; distinct, non-empty names,
+ * copied) and marks them named: how a model file without feature names is given them, or
+ * matched by position on purpose (naming its features after the data's columns in order).
+ * Only the matching changes: an external command still receives the names it was created
+ * with. FA_EINVAL for a wrong count, an empty or a repeated name.
+ */
+int fa_model_set_feature_names(fa_model *m, const char *const names[], size_t n, fa_error *err);
 
 /* --- permutation importance --- */
 
@@ -809,6 +887,59 @@ int fa_result_add_permutation(fa_result *res, const fa_model *m, const double x[
 
 /** Number of attribution runs in the result. */
 size_t fa_result_n_attributions(const fa_result *res);
+
+/** Rows kept for a beeswarm plot by fa_result_add_shapley (a seeded sample). */
+#define FA_DEFAULT_SHAP_SAMPLE_ROWS 1000
+
+/** Options of fa_result_add_shapley. Initialise with FA_RESULT_SHAPLEY_OPTIONS_INIT. */
+typedef struct fa_result_shapley_options {
+    /* "tree" (XGBoost: path-dependent, or interventional with a background), "linear",
+     * "exact", "kernel", "sampling" */
+    const char *method;
+    /* n_background x p, the model's feature order: "exact", "kernel" and "sampling" need one;
+     * "linear" without one uses the model's scaler mean */
+    const double *background;
+    size_t n_background;
+    size_t nsamples;         /* kernel: coalitions, sampling: permutations per row (0: default) */
+    size_t bootstrap;        /* replicates of the gap intervals; 0: none */
+    double confidence_level; /* of the intervals; <= 0: the result's */
+    uint64_t seed;           /* of the estimator, the bootstrap and the beeswarm sample */
+    int threads;             /* 0 = all cores; the values do not depend on it */
+    size_t sample_rows;      /* at most this many rows kept for a beeswarm; 0: none */
+} fa_result_shapley_options;
+
+#define FA_RESULT_SHAPLEY_OPTIONS_INIT                                                             \
+    {                                                                                              \
+        .method = "tree", .background = NULL, .n_background = 0, .nsamples = 0, .bootstrap = 0,    \
+        .confidence_level = 0.0, .seed = 0, .threads = 0,                                          \
+        .sample_rows = FA_DEFAULT_SHAP_SAMPLE_ROWS                                                 \
+    }
+
+/** The rows' values of one sensitive attribute, as fa_table_codes gives them. */
+typedef struct fa_attribute_rows {
+    const char *attribute;     /* the column; when the audit has it, its reference is used */
+    const int32_t *codes;      /* n_rows indices into values; -1 = missing: "(missing)" */
+    const char *const *values; /* n_values distinct group names */
+    size_t n_values;
+} fa_attribute_rows;
+
+/**
+ * Shapley values of the model's margin on every row of x (n_rows x fa_model_n_features(m),
+ * the model's feature order), added to an audit's result: mean |phi| per feature and, for
+ * each of attrs[0..n_attrs), one run with the per-group mean output and mean phi and each
+ * group's gap to the reference split into per-feature terms that add up to the gap in mean
+ * output (METRICS.md "Disparity decomposition"), with percentile bootstrap intervals over
+ * rows, stratified by group. n_attrs 0 adds one run without groups. Groups are sorted
+ * bytewise; the reference is the audit's reference group of the same attribute, else the
+ * largest group. `names`: the p feature names to report (NULL: the model's). The values are
+ * computed once for all attributes; the beeswarm sample is kept in the first run only.
+ * FA_EINVAL: an unknown method, a model the method does not take, "exact", "kernel" or
+ * "sampling" without a background, "exact" over 20 features, no rows; FA_ENOMEM.
+ */
+int fa_result_add_shapley(fa_result *res, const fa_model *m, const double x[], size_t n_rows,
+                          const char *const names[], const fa_attribute_rows attrs[],
+                          size_t n_attrs, const fa_result_shapley_options *opts,
+                          const char *model_path, const char *features_path, fa_error *err);
 
 #ifdef __cplusplus
 }

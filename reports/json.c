@@ -161,8 +161,34 @@ static const char *const SCORE_NAMES[FA_SCORE_METRIC_COUNT] = {
     "log_loss",  "expected_calibration_error", "calibration_in_the_large",
     "mean_score"};
 
-/* Score metrics of a group (or all rows): values, undefined reasons, reliability bins. */
-static void score_block(jb *b, cJSON *parent, const fa_scores *sc)
+/* One field of a sweep as a JSON array (NAN: null). */
+static void sweep_array(jb *b, cJSON *o, const char *key, const fa_sweep_point *pts, size_t n,
+                        int field)
+{
+    cJSON *vals = o ? arr(b, o, key) : NULL;
+    for (size_t i = 0; vals && i < n; i++) {
+        double v = field == 0   ? pts[i].threshold
+                   : field == 1 ? pts[i].selection_rate
+                   : field == 2 ? pts[i].tpr
+                                : pts[i].fpr;
+        char text[40];
+        fa_format_double(text, sizeof text, v);
+        cJSON *x = isfinite(v) ? cJSON_CreateRaw(text) : cJSON_CreateNull();
+        if (x == NULL || !cJSON_AddItemToArray(vals, x)) {
+            cJSON_Delete(x);
+            b->oom = 1;
+        }
+    }
+}
+
+/*
+ * Score metrics of a group (or all rows): values, undefined reasons, reliability bins, and the
+ * threshold sweep computed at audit time ("scores": {"sweep": {"thresholds": [...],
+ * "selection_rate": [...], "true_positive_rate": [...], "false_positive_rate": [...]}}, the
+ * same thresholds for every group).
+ */
+static void score_block(jb *b, cJSON *parent, const fa_scores *sc, const fa_sweep_point *sweep,
+                        size_t n_sweep)
 {
     if (sc == NULL) {
         return;
@@ -179,6 +205,14 @@ static void score_block(jb *b, cJSON *parent, const fa_scores *sc)
             str(b, u, SCORE_NAMES[k], why);
         }
     }
+    if (sweep != NULL) {
+        static const char *const K[4] = {"thresholds", "selection_rate", "true_positive_rate",
+                                         "false_positive_rate"};
+        cJSON *sw = o ? obj(b, o, "sweep") : NULL;
+        for (int k = 0; sw && k < 4; k++) {
+            sweep_array(b, sw, K[k], sweep, n_sweep, k);
+        }
+    }
     size_t n = 0;
     const fa_calibration_bin *bins = fa_scores_bins(sc, &n);
     cJSON *ca = arr(b, parent, "calibration");
@@ -192,57 +226,21 @@ static void score_block(jb *b, cJSON *parent, const fa_scores *sc)
     }
 }
 
-/* Selection rate, TPR and FPR of every group at a common grid of thresholds, for curves. */
-static void sweep(jb *b, cJSON *root, const fa_result *r)
+/* The top-k / top-percent cut-off that made the predictions, when there is one. */
+static void cutoff(jb *b, cJSON *root, const fa_result *r)
 {
-    if (r->overall_scores == NULL) {
+    if (r->cutoff_rule == 0) {
         return;
     }
-    double thr[FA_DEFAULT_SWEEP_POINTS];
-    size_t n = FA_DEFAULT_SWEEP_POINTS;
-    fa_sweep_point pts[FA_DEFAULT_SWEEP_POINTS];
-    if (fa_scores_threshold_grid(thr, &n, r->overall_scores, FA_DEFAULT_SWEEP_POINTS, NULL) !=
-            FA_OK ||
-        n == 0) {
-        return;
-    }
-    cJSON *o = obj(b, root, "threshold_sweep");
-    cJSON *t = o ? arr(b, o, "thresholds") : NULL;
-    for (size_t i = 0; t && i < n; i++) {
-        char text[40];
-        fa_format_double(text, sizeof text, thr[i]);
-        cJSON *v = cJSON_CreateRaw(text);
-        if (v == NULL || !cJSON_AddItemToArray(t, v)) {
-            cJSON_Delete(v);
-            b->oom = 1;
-        }
-    }
-    cJSON *ga = o ? arr(b, o, "groups") : NULL;
-    static const char *const K[3] = {"selection_rate", "true_positive_rate", "false_positive_rate"};
-    for (size_t a = 0; ga && a < r->n_attrs; a++) {
-        const fa_attr_result *at = &r->attrs[a];
-        for (size_t g = 0; g < at->n_groups; g++) {
-            if (at->groups[g].scores == NULL) {
-                continue;
-            }
-            fa_scores_sweep(pts, at->groups[g].scores, thr, n);
-            cJSON *e = obj(b, ga, NULL);
-            str(b, e, "attribute", at->name);
-            str(b, e, "value", at->groups[g].value);
-            for (int k = 0; e && k < 3; k++) {
-                cJSON *vals = arr(b, e, K[k]);
-                for (size_t i = 0; vals && i < n; i++) {
-                    double v = k == 0 ? pts[i].selection_rate : k == 1 ? pts[i].tpr : pts[i].fpr;
-                    char text[40];
-                    fa_format_double(text, sizeof text, v);
-                    cJSON *x = isfinite(v) ? cJSON_CreateRaw(text) : cJSON_CreateNull();
-                    if (x == NULL || !cJSON_AddItemToArray(vals, x)) {
-                        cJSON_Delete(x);
-                        b->oom = 1;
-                    }
-                }
-            }
-        }
+    cJSON *o = obj(b, root, "cutoff");
+    str(b, o, "rule", r->cutoff_rule == 1 ? "top_k" : "top_percent");
+    num(b, o, "value", r->cutoff_value);
+    num(b, o, "requested_weight", r->cutoff.requested);
+    num(b, o, "threshold", r->cutoff.threshold);
+    num(b, o, "selected_weight", r->cutoff.selected);
+    num(b, o, "tied_weight", r->cutoff.tied);
+    if (o) {
+        boolean(b, o, "ties_included", r->cutoff.ties_included);
     }
 }
 
@@ -252,6 +250,14 @@ static void header(jb *b, cJSON *root, const fa_result *r)
     cJSON *in = obj(b, root, "input");
     str(b, in, "path", r->input_path);
     num(b, in, "rows", (double)r->rows);
+    if (r->input_sha256[0]) { /* provenance for the report (reports/pdf_sections.c) */
+        num(b, in, "bytes", (double)r->input_bytes);
+        str(b, in, "sha256", r->input_sha256);
+    }
+    if (r->policy_title) {
+        cJSON *pol = obj(b, root, "policy");
+        str(b, pol, "title", r->policy_title);
+    }
     cJSON *c = obj(b, root, "columns");
     str(b, c, "label", r->label);
     str(b, c, "pred", r->pred);
@@ -298,7 +304,7 @@ static void groups(jb *b, cJSON *root, const fa_result *r)
             counts(b, o, &gr->counts);
             metrics(b, o, gr->metrics, gr->reasons, r->score != NULL);
             intervals(b, o, gr->ci);
-            score_block(b, o, gr->scores);
+            score_block(b, o, gr->scores, gr->sweep, r->n_sweep);
             cJSON *f = arr(b, o, "flags");
             if (f && gr->small) {
                 char buf[96];
@@ -534,6 +540,10 @@ static void imbalance(jb *b, cJSON *root, const fa_result *r)
             measure(b, e, &ue, "base_rate", &ig->base_rate);
             measure(b, e, &ue, "class_imbalance", &ig->class_imbalance);
             measure(b, e, &ue, "kl_divergence", &ig->kl_divergence);
+            if (at->n_population > 0) { /* with the policy's "population" for this attribute */
+                measure(b, e, &ue, "population_share", &ig->population_share);
+                measure(b, e, &ue, "representation_ratio", &ig->representation);
+            }
         }
     }
 }
@@ -552,6 +562,10 @@ static void individual(jb *b, cJSON *root, const fa_result *r)
         return;
     }
     num(b, o, "alpha", r->gei_alpha);
+    if (r->consistency_k > 0) { /* with a features file */
+        num(b, o, "consistency_k", (double)r->consistency_k);
+        value_or_why(b, o, &u, "consistency", r->consistency, r->consistency_why);
+    }
     value_or_why(b, o, &u, "generalized_entropy_index", r->gei, r->gei_why);
     value_or_why(b, o, &u, "theil_index", r->theil, r->theil_why);
     value_or_why(b, o, &u, "coefficient_of_variation", r->cv, r->cv_why);
@@ -569,7 +583,84 @@ static void individual(jb *b, cJSON *root, const fa_result *r)
     }
 }
 
-/* Attribution runs (permutation importance) as computed by audit/attribution.c. */
+/* n numbers as a JSON array under key (NULL: appended to the array parent); NAN is null. */
+static void numbers(jb *b, cJSON *parent, const char *key, const double *v, size_t n)
+{
+    if (parent == NULL) {
+        return;
+    }
+    cJSON *a = cJSON_CreateArray();
+    if (a == NULL ||
+        (key ? !cJSON_AddItemToObject(parent, key, a) : !cJSON_AddItemToArray(parent, a))) {
+        cJSON_Delete(a);
+        b->oom = 1;
+        return;
+    }
+    char text[40];
+    for (size_t k = 0; k < n; k++) {
+        fa_format_double(text, sizeof text, v[k]);
+        cJSON *x = isfinite(v[k]) ? cJSON_CreateRaw(text) : cJSON_CreateNull();
+        if (x == NULL || !cJSON_AddItemToArray(a, x)) {
+            cJSON_Delete(x);
+            b->oom = 1;
+        }
+    }
+}
+
+/* A Shapley run: importances (mean |phi|), per-group means and gaps, a beeswarm sample. */
+static void shapley_run(jb *b, cJSON *e, const fa_attribution *a)
+{
+    str(b, e, "method", a->method);
+    str(b, e, "output", a->output);
+    if (a->attribute) {
+        str(b, e, "attribute", a->attribute);
+    }
+    num(b, e, "rows", (double)a->rows);
+    num(b, e, "base_value", a->base_value);
+    cJSON *im = e ? arr(b, e, "importances") : NULL;
+    for (size_t k = 0; im && k < a->n; k++) {
+        cJSON *f = obj(b, im, NULL);
+        str(b, f, "feature", a->names[k]);
+        num(b, f, "mean", a->mean[k]);
+        num(b, f, "std", a->std[k]);
+    }
+    if (a->attribute) {
+        str(b, e, "reference",
+            a->reference >= 0 && (size_t)a->reference < a->n_groups ? a->group_names[a->reference]
+                                                                    : NULL);
+    }
+    num(b, e, "bootstrap", (double)a->bootstrap);
+    cJSON *ga = e && a->attribute ? arr(b, e, "groups") : NULL;
+    for (size_t g = 0; ga && g < a->n_groups; g++) {
+        cJSON *o = obj(b, ga, NULL);
+        str(b, o, "group", a->group_names[g]);
+        num(b, o, "rows", (double)a->group_rows[g]);
+        num(b, o, "mean_output", a->group_output[g]);
+        numbers(b, o, "mean_phi", a->group_phi + g * a->n, a->n);
+        numbers(b, o, "gap", a->gap + g * a->n, a->n);
+        if (a->bootstrap > 0 && a->gap_lo && a->gap_hi) {
+            cJSON *ci = o ? arr(b, o, "gap_ci") : NULL;
+            for (size_t k = 0; ci && k < a->n; k++) {
+                double lh[2] = {a->gap_lo[g * a->n + k], a->gap_hi[g * a->n + k]};
+                numbers(b, ci, NULL, lh, 2);
+            }
+        }
+    }
+    cJSON *s = e && a->sample_rows > 0 ? obj(b, e, "sample") : NULL;
+    if (s) {
+        num(b, s, "rows", (double)a->sample_rows);
+        cJSON *ph = arr(b, s, "phi");
+        for (size_t i = 0; ph && i < a->sample_rows; i++) {
+            numbers(b, ph, NULL, a->sample_phi + i * a->n, a->n);
+        }
+        cJSON *xs = arr(b, s, "x");
+        for (size_t i = 0; xs && i < a->sample_rows; i++) {
+            numbers(b, xs, NULL, a->sample_x + i * a->n, a->n);
+        }
+    }
+}
+
+/* Attribution runs (permutation importance, Shapley values) as computed by audit/. */
 static void attributions(jb *b, cJSON *root, const fa_result *r)
 {
     if (r->n_attributions == 0) {
@@ -582,6 +673,10 @@ static void attributions(jb *b, cJSON *root, const fa_result *r)
     for (size_t i = 0; runs && i < r->n_attributions; i++) {
         const fa_attribution *a = &r->attributions[i];
         cJSON *e = obj(b, runs, NULL);
+        if (a->method && strcmp(a->method, "permutation") != 0) {
+            shapley_run(b, e, a);
+            continue;
+        }
         str(b, e, "method", a->method);
         str(b, e, "scoring", a->scoring);
         str(b, e, "attribute", a->attribute);
@@ -674,7 +769,7 @@ int fa_result_to_json_string(char **out, const fa_result *res, fa_error *err)
         counts(&b, ov, &res->overall);
         metrics(&b, ov, res->overall_metrics, res->overall_reasons, res->score != NULL);
         intervals(&b, ov, res->overall_ci);
-        score_block(&b, ov, res->overall_scores);
+        score_block(&b, ov, res->overall_scores, res->overall_sweep, res->n_sweep);
     }
     groups(&b, root, res);
     disparities(&b, root, res);
@@ -682,7 +777,7 @@ int fa_result_to_json_string(char **out, const fa_result *res, fa_error *err)
     tests(&b, root, res);
     imbalance(&b, root, res);
     individual(&b, root, res);
-    sweep(&b, root, res);
+    cutoff(&b, root, res);
     attributions(&b, root, res);
     gates(&b, root, res);
     char *text = b.oom ? NULL : cJSON_Print(root);

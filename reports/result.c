@@ -41,6 +41,33 @@ int fa_result__add_warning(fa_result *res, const char *fmt, ...)
     return FA_OK;
 }
 
+void fa_result__attribution_dispose(fa_attribution *at)
+{
+    for (size_t k = 0; at->names && k < at->n; k++) {
+        free(at->names[k]);
+    }
+    free(at->names);
+    free(at->mean);
+    free(at->std);
+    free(at->method);
+    free(at->scoring);
+    free(at->attribute);
+    free(at->output);
+    for (size_t g = 0; at->group_names && g < at->n_groups; g++) {
+        free(at->group_names[g]);
+    }
+    free(at->group_names);
+    free(at->group_rows);
+    free(at->group_output);
+    free(at->group_phi);
+    free(at->gap);
+    free(at->gap_lo);
+    free(at->gap_hi);
+    free(at->sample_phi);
+    free(at->sample_x);
+    memset(at, 0, sizeof *at);
+}
+
 void fa_result_free(fa_result *res)
 {
     if (res == NULL) {
@@ -61,13 +88,20 @@ void fa_result_free(fa_result *res)
         for (size_t g = 0; g < at->n_groups; g++) {
             free(at->groups[g].value);
             fa_scores_free(at->groups[g].scores);
+            free(at->groups[g].sweep);
         }
         free(at->groups);
+        for (size_t i = 0; i < at->n_population; i++) {
+            free(at->population_groups[i]);
+        }
+        free(at->population_groups);
+        free(at->population_shares);
         free(at->name);
         fa_bootstrap_free(at->boot);
     }
     free(res->attrs);
     fa_scores_free(res->overall_scores);
+    free(res->overall_sweep);
     for (size_t i = 0; i < res->n_gates; i++) {
         free(res->gates[i].attribute);
         free(res->gates[i].group);
@@ -83,20 +117,14 @@ void fa_result_free(fa_result *res)
     }
     free(res->warnings);
     for (size_t i = 0; i < res->n_attributions; i++) {
-        fa_attribution *at = &res->attributions[i];
-        for (size_t k = 0; at->names && k < at->n; k++) {
-            free(at->names[k]);
-        }
-        free(at->names);
-        free(at->mean);
-        free(at->std);
-        free(at->method);
-        free(at->scoring);
-        free(at->attribute);
+        fa_result__attribution_dispose(&res->attributions[i]);
     }
     free(res->attributions);
     free(res->model_path);
     free(res->features_path);
+    free(res->policy_title);
+    free(res->command_line);
+    fa_intern_dispose(&res->strings);
     free(res);
 }
 

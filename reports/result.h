@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/intern.h"
 #include "include/fairaudit.h"
 #include "metrics/bootstrap.h"
 #include "metrics/disparity.h"
@@ -37,6 +38,9 @@ typedef struct fa_group_result {
     double p_adjusted[FA_N_TESTED]; /* Holm, across every test of the audit */
     fa_imbalance_group imbalance;
     fa_scores *scores; /* score metrics (with a score column), or NULL */
+    /* with score metrics: rates of "score >= threshold" at the result's n_sweep thresholds
+     * (the same grid for every group and overall), for curves; NULL otherwise */
+    fa_sweep_point *sweep;
 } fa_group_result;
 
 /* One sensitive attribute (or the intersection). */
@@ -53,6 +57,11 @@ typedef struct fa_attr_result {
     fa_chisq_test chisq[FA_N_TESTED]; /* prediction x group: all rows, positives, negatives */
     double chisq_adjusted[FA_N_TESTED];
     fa_imbalance imbalance; /* label x group */
+    /* the policy's reference population of this attribute (representation ratios): share
+     * population_shares[i] of group population_groups[i]; n_population 0 without one */
+    char **population_groups;
+    double *population_shares;
+    size_t n_population;
     /* individual fairness decomposed over this attribute's groups (alpha and 1 = Theil) */
     fa_bootstrap *boot; /* intervals of every disparity and summary; NULL without bootstrap */
     double gei_between, gei_within, theil_between, theil_within;
@@ -103,14 +112,36 @@ typedef struct fa_gate_result {
 
 /* One attribution run kept in the result (plain data: reports/ knows no models). */
 typedef struct fa_attribution {
-    char *method;    /* "permutation" */
-    char *scoring;   /* "accuracy", "demographic_parity_difference", ... */
-    char *attribute; /* the sensitive column of a fairness scoring, or NULL */
-    double baseline;
-    size_t rows, repeats, n;
-    char **names; /* n features (or feature groups) */
+    /* "permutation", or a Shapley estimator: "tree", "linear", "exact", "kernel", "sampling" */
+    char *method;
+    /* permutation: "accuracy", "demographic_parity_difference", ...; Shapley: NULL */
+    char *scoring;
+    char *attribute; /* the sensitive column (fairness scoring, or Shapley group means), or NULL */
+    double baseline; /* permutation: the unpermuted score; Shapley: NAN */
+    size_t rows, repeats, n; /* repeats: 0 for Shapley */
+    char **names;            /* n features (or feature groups) */
+    /* permutation: mean and std of the score drop; Shapley: mean |phi| and its std over rows */
     double *mean, *std;
+    /* Shapley runs only (NULL / 0 otherwise) */
+    char *output;      /* "margin" or "probability" */
+    double base_value; /* the same for every row */
+    size_t n_groups;   /* groups of `attribute`, sorted bytewise; 0 without attribute */
+    char **group_names;
+    uint64_t *group_rows;
+    double *group_output; /* n_groups: mean model output over the group's rows */
+    double *group_phi;    /* n_groups x n, row-major: mean phi per feature over the group's rows */
+    long reference;       /* index of the reference group, -1 without */
+    double *gap;          /* n_groups x n: group_phi[g] - group_phi[reference]; a row adds up to
+                             group_output[g] - group_output[reference] */
+    size_t bootstrap;     /* replicates behind gap_lo/gap_hi; 0: none (then both NULL) */
+    double *gap_lo, *gap_hi; /* n_groups x n: percentile bootstrap interval over rows (stratified by
+                                group), at the result's confidence level */
+    size_t sample_rows;      /* rows kept for a beeswarm (at most 1000, a seeded sample; 0: none) */
+    double *sample_phi, *sample_x; /* sample_rows x n, row-major: phi and the feature's value */
 } fa_attribution;
+
+/* Frees what an attribution run owns (not the struct itself). */
+void fa_result__attribution_dispose(fa_attribution *a);
 
 /* Options of the policy that reach the result. */
 typedef enum fa_inconclusive_map {
@@ -131,13 +162,24 @@ struct fa_result {
     double confidence_level; /* of intervals; significance level of tests = 1 - it */
     double gei_alpha;        /* alpha of the generalized entropy index */
     double gei, theil, cv;   /* over all rows (METRICS.md "Individual fairness") */
+    /* consistency over consistency_k neighbours, with a features file (k 0: not computed) */
+    double consistency;
+    size_t consistency_k;
+    const char *consistency_why;
     const char *gei_why, *theil_why, *cv_why;
     long min_group_size;
     double tau;
     fa_counts overall;
     double overall_metrics[FA_METRIC_COUNT_ALL];
     fa_interval overall_ci[FA_METRIC_COUNT_ALL];
-    fa_scores *overall_scores; /* with a score column, or NULL */
+    fa_scores *overall_scores;     /* with a score column, or NULL */
+    fa_sweep_point *overall_sweep; /* n_sweep points, or NULL (see fa_group_result.sweep) */
+    size_t n_sweep;
+    /* a top-k / top-percent cut-off instead of a prediction column (FA_CUTOFF_NONE: none):
+     * prediction = score >= cutoff.threshold, every row tied at the cut score included */
+    int cutoff_rule;     /* an fa_cutoff_rule of metrics/tally.h */
+    double cutoff_value; /* k or the percentage asked for */
+    fa_cutoff cutoff;
     fa_ci_method ci_method;
     size_t bootstrap; /* replicates; 0: none */
     uint64_t seed;
@@ -157,6 +199,16 @@ struct fa_result {
     const struct fa_baseline *baseline; /* borrowed during fa_result_compute only */
     fa_attribution *attributions;
     size_t n_attributions;
+    /* Provenance, for the report's reproducibility section (filled by audit/, in the JSON's
+     * "input" and "policy"): the input's size and SHA-256 (lower-case hex, "" when not
+     * computed), the policy's title (NULL without one). */
+    uint64_t input_bytes;
+    char input_sha256[65];
+    char *policy_title;
+    char *command_line; /* the audit's command line, arguments quoted for a shell, or NULL */
+    /* Text the const char * fields point to when the result was read back from JSON
+     * (reports/json_read.c: reasons, reference sources); empty for a computed result. */
+    fa_intern strings;
 };
 
 /* Appends a warning (copied) to the result; returns FA_OK or FA_ENOMEM. */
