@@ -10,9 +10,10 @@
 
 static const char STARTER[] =
     "{\n"
-    "  \"comment\": \"fairaudit policy: thresholds a model must meet. Reference groups are the\n"
-    "              groups others are compared with; gates fail the audit (exit 1) when a value\n"
-    "              breaks its bound, and are inconclusive (exit 4) when it cannot be decided.\",\n"
+    "  \"comment\": [\"fairaudit policy: thresholds a model must meet. Reference groups are\",\n"
+    "              \"the groups others are compared with; gates fail the audit (exit 1) when a\",\n"
+    "              \"value breaks its bound, and are inconclusive (exit 4) when it cannot be\",\n"
+    "              \"decided.\"],\n"
     "  \"reference\": {\"sex\": \"Male\"},\n"
     "  \"min_group_size\": 30,\n"
     "  \"inconclusive\": \"inconclusive\",\n"

@@ -187,7 +187,7 @@ static void compute_disparities(fa_attr_result *at, const fa_result *res, double
 }
 
 static int build_attr(fa_result *res, size_t a, const fa_tally *t, const fa_audit_options *o,
-                      const fa_policy *p, fa_scores **scores, fa_error *err)
+                      const fa_policy *p, fa_score_output *so, fa_error *err)
 {
     fa_attr_result *at = &res->attrs[a];
     at->name = fa_strdup(fa_tally_attr_name(t, a));
@@ -203,10 +203,13 @@ static int build_attr(fa_result *res, size_t a, const fa_tally *t, const fa_audi
         if (gr->value == NULL) {
             return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
         }
-        gr->counts = *fa_tally_group_counts(t, a, g);
-        if (scores) { /* owned by the group from here; sorted along with it */
-            gr->scores = scores[g];
-            scores[g] = NULL;
+        gr->counts =
+            so->counts && so->counts[a] ? so->counts[a][g] : *fa_tally_group_counts(t, a, g);
+        if (so->groups && so->groups[a]) { /* owned by the group from here; sorted along with it */
+            gr->scores = so->groups[a][g];
+            gr->sweep = so->sweeps[a][g];
+            so->groups[a][g] = NULL;
+            so->sweeps[a][g] = NULL;
         }
         gr->small = gr->counts.rows < (uint64_t)res->min_group_size;
         fill_metrics(gr->metrics, gr->reasons, gr->ci, &gr->counts, &res->overall, res);
@@ -269,7 +272,73 @@ static int copy_columns(fa_result *res, const fa_audit_options *o, const char *i
     }
     res->intersect = o->intersect && o->n_groups >= 2;
     res->threshold = o->threshold;
-    res->has_pred = o->pred != NULL || !isnan(o->threshold);
+    res->has_pred =
+        o->pred != NULL || !isnan(o->threshold) || o->top_k > 0.0 || o->top_percent > 0.0;
+    res->cutoff_rule = o->top_k > 0.0         ? FA_CUTOFF_TOP_K
+                       : o->top_percent > 0.0 ? FA_CUTOFF_TOP_PERCENT
+                                              : FA_CUTOFF_NONE;
+    res->cutoff_value = o->top_k > 0.0 ? o->top_k : o->top_percent;
+    return FA_OK;
+}
+
+/* 1 when attribute at has a group `value`. */
+static int has_group(const fa_attr_result *at, const char *value)
+{
+    for (size_t g = 0; g < at->n_groups; g++) {
+        if (strcmp(at->groups[g].value, value) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The policy's reference population shares, copied to the attributes they name; a share of a
+ * group the data lacks, or of an attribute not audited, is a warning (the representation
+ * ratios of the groups that are there do not depend on it).
+ */
+static int copy_population(fa_result *res, const fa_policy *p, const fa_audit_options *o,
+                           fa_error *err)
+{
+    for (size_t i = 0; p && i < p->n_pop; i++) {
+        fa_attr_result *at = NULL;
+        for (size_t a = 0; a < res->n_attrs && at == NULL; a++) {
+            at = strcmp(res->attrs[a].name, p->pop_attrs[i]) == 0 ? &res->attrs[a] : NULL;
+        }
+        char msg[512] = "";
+        if (at == NULL) {
+            snprintf(msg, sizeof msg,
+                     "%s: warning: population.%s: '%s' is not an audited group column (ignored)",
+                     p->name, p->pop_attrs[i], p->pop_attrs[i]);
+        } else if (!has_group(at, p->pop_groups[i])) {
+            snprintf(msg, sizeof msg, "%s: warning: population.%s.%s: no group '%s' in the data",
+                     p->name, p->pop_attrs[i], p->pop_groups[i], p->pop_groups[i]);
+        }
+        if (msg[0] && o->log) {
+            o->log(FA_LOG_WARNING, msg, o->log_payload);
+        }
+        if (msg[0] && fa_result__add_warning(res, "%s", msg) != FA_OK) {
+            return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        if (at == NULL) {
+            continue;
+        }
+        void *g = fa_realloc_array(at->population_groups, at->n_population + 1, sizeof(char *));
+        if (g != NULL) {
+            at->population_groups = g;
+        }
+        void *v = g ? fa_realloc_array(at->population_shares, at->n_population + 1, sizeof(double))
+                    : NULL;
+        if (v != NULL) {
+            at->population_shares = v;
+        }
+        char *name = v ? fa_strdup(p->pop_groups[i]) : NULL;
+        if (name == NULL) {
+            return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        at->population_groups[at->n_population] = name;
+        at->population_shares[at->n_population++] = p->pop_shares[i];
+    }
     return FA_OK;
 }
 
@@ -290,6 +359,34 @@ static int check_reference_attrs(fa_result *res, const fa_audit_options *o, cons
         }
     }
     (void)p; /* a policy may name attributes another audit uses: not an error */
+    return FA_OK;
+}
+
+/*
+ * Score metrics and sweeps (with score_metrics) and the cut-off (top-k / top-percent) from the
+ * tally's per-cell score statistics; the overall statistics and sweep go to the result, the
+ * groups' stay in *so for build_attr.
+ */
+static int compute_scores(fa_score_output *so, fa_result *res, const fa_tally *tally,
+                          const fa_audit_options *opts, fa_error *err)
+{
+    memset(so, 0, sizeof *so);
+    int metrics = opts->score && opts->score_metrics;
+    if (!metrics && res->cutoff_rule == FA_CUTOFF_NONE) {
+        return FA_OK;
+    }
+    fa_score_request req = {metrics, FA_DEFAULT_SWEEP_POINTS, (fa_cutoff_rule)res->cutoff_rule,
+                            res->cutoff_value, FA_SCORES_OPTIONS_INIT};
+    int st = fa_tally__compute_scores(so, tally, &req, opts->threads, err);
+    if (st != FA_OK) {
+        return st;
+    }
+    res->cutoff = so->cutoff;
+    res->overall_scores = so->overall;
+    res->overall_sweep = so->overall_sweep;
+    res->n_sweep = so->n_sweep;
+    so->overall = NULL;
+    so->overall_sweep = NULL;
     return FA_OK;
 }
 
@@ -323,36 +420,32 @@ int fa_result_compute(fa_result **out, const fa_tally *tally, const fa_audit_opt
     res->seed = opts->seed;
     res->boot_method = opts->boot_method;
     res->gei_alpha = (policy && policy->has_gei_alpha) ? policy->gei_alpha : FA_DEFAULT_GEI_ALPHA;
-    res->overall = *fa_tally_overall(tally);
+    fa_score_output so;
+    int st = compute_scores(&so, res, tally, opts, err);
+    if (st != FA_OK) {
+        fa_result_free(res);
+        return st;
+    }
+    res->overall = res->cutoff_rule ? so.overall_counts : *fa_tally_overall(tally);
     res->rows = res->overall.rows;
     fill_metrics(res->overall_metrics, res->overall_reasons, res->overall_ci, &res->overall,
                  &res->overall, res);
     res->n_attrs = fa_tally_n_attrs(tally);
     res->attrs = fa_calloc_array(res->n_attrs, sizeof *res->attrs);
     if (res->attrs == NULL) {
+        fa_tally__score_output_dispose(&so);
         fa_result_free(res);
         return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
     }
-    int st = FA_OK;
-    fa_scores ***scores = NULL;
-    if (opts->score && opts->score_metrics) {
-        fa_scores_options so = FA_SCORES_OPTIONS_INIT;
-        scores = fa_calloc_array(res->n_attrs, sizeof *scores);
-        st = scores ? fa_tally__compute_scores(scores, &res->overall_scores, tally, &so, err)
-                    : fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
-    }
     for (size_t a = 0; a < res->n_attrs && st == FA_OK; a++) {
-        st = build_attr(res, a, tally, opts, policy, scores ? scores[a] : NULL, err);
+        st = build_attr(res, a, tally, opts, policy, &so, err);
     }
-    for (size_t a = 0; scores && a < res->n_attrs; a++) {
-        for (size_t g = 0; scores[a] && g < fa_tally_n_groups(tally, a); g++) {
-            fa_scores_free(scores[a][g]);
-        }
-        free(scores[a]);
-    }
-    free(scores);
+    fa_tally__score_output_dispose(&so);
     if (st == FA_OK) {
         st = check_reference_attrs(res, opts, policy, err);
+    }
+    if (st == FA_OK) {
+        st = copy_population(res, policy, opts, err);
     }
     if (st == FA_OK) {
         st = fa_evidence__compute(res, opts->threads, err);

@@ -712,7 +712,7 @@ static int take_header(fa_csv_reader *r, size_t nf)
         hcap *= 2;
     }
     r->names = fa_alloc_array(nf, sizeof *r->names);
-    r->names_block = malloc(total);
+    r->names_block = malloc(total ? total : 1); /* nf >= 1 for a record; 0 kept safe */
     r->hash = fa_calloc_array(hcap, sizeof *r->hash);
     if (r->names == NULL || r->names_block == NULL || r->hash == NULL) {
         return fa_error_set(&r->err, FA_ENOMEM, r->path, 0, 0, "out of memory reading the header");

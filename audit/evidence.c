@@ -6,6 +6,7 @@
  * negatives for the FPR), Holm's correction across every test of the audit, and the class
  * imbalance of the labels. All from the per-group counts already in the result.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ static void trial(const fa_counts *c, int k, double *x, double *n)
 
 static int attr_tests(fa_attr_result *at, fa_error *err)
 {
+    assert(at->n_groups == 0 || at->groups != NULL);
     const fa_group_result *ref = at->reference >= 0 ? &at->groups[at->reference] : NULL;
     double *col0 = fa_alloc_array(at->n_groups, sizeof *col0);
     double *col1 = fa_alloc_array(at->n_groups, sizeof *col1);
@@ -91,7 +93,30 @@ static int attr_imbalance(fa_attr_result *at, fa_error *err)
     }
     fa_imbalance_options o = FA_IMBALANCE_OPTIONS_INIT;
     o.reference = at->reference;
-    int st = fa_imbalance_compute(&at->imbalance, ig, pos, neg, NULL, at->n_groups, &o, err);
+    fa_population_share *pop =
+        at->n_population ? fa_calloc_array(at->n_population, sizeof *pop) : NULL;
+    const char **names = at->n_population ? fa_calloc_array(at->n_groups, sizeof *names) : NULL;
+    if (at->n_population && (pop == NULL || names == NULL)) {
+        free(pop);
+        free(names);
+        free(pos);
+        free(neg);
+        free(ig);
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (size_t i = 0; i < at->n_population; i++) {
+        pop[i].group = at->population_groups[i];
+        pop[i].share = at->population_shares[i];
+    }
+    for (size_t g = 0; names && g < at->n_groups; g++) {
+        names[g] = at->groups[g].value;
+    }
+    o.population = pop;
+    o.n_population = at->n_population;
+    int st = fa_imbalance_compute(&at->imbalance, ig, pos, neg, (const char *const *)names,
+                                  at->n_groups, &o, err);
+    free(pop);
+    free(names);
     for (size_t g = 0; st == FA_OK && g < at->n_groups; g++) {
         at->groups[g].imbalance = ig[g];
     }

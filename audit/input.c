@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "audit/csv.h"
+#include "audit/evidence.h"
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/text.h"
@@ -219,6 +220,18 @@ static int number_field(reader_ctx *c, const fa_field *f, long idx, const char *
                         fa_error_quote(q, sizeof q, f->data, f->len));
 }
 
+/* A top-k or top-percent cut-off: predictions come from the score distribution, after the read. */
+static int uses_cutoff(const fa_audit_options *o)
+{
+    return o->top_k > 0.0 || o->top_percent > 0.0;
+}
+
+/* The tally keeps per-cell score statistics: for score metrics, or to place a cut-off. */
+static int wants_scores(const fa_audit_options *o)
+{
+    return o->score && (o->score_metrics || uses_cutoff(o));
+}
+
 static int add_record(reader_ctx *c, fa_tally *t, const fa_field *fields, fa_error *err)
 {
     const fa_audit_options *o = c->o;
@@ -254,14 +267,25 @@ static int add_record(reader_ctx *c, fa_tally *t, const fa_field *fields, fa_err
                                                 &score, err)) != FA_OK) {
         return st;
     }
-    if (c->pred.idx < 0 && !isnan(o->threshold)) {
+    if (!isnan(score) && o->score_metrics && !o->score_any_real &&
+        !(score >= 0.0 && score <= 1.0)) {
+        char q[128];
+        const fa_field *f = &fields[c->score_idx];
+        return fa_error_set(
+            err, FA_EDOMAIN, c->path, fa_csv_field_line(c->r, (size_t)c->score_idx),
+            fa_csv_field_column(c->r, (size_t)c->score_idx),
+            "score column '%s': expected a probability in [0, 1] (Brier score, log "
+            "loss and calibration need one; --score-any-real for other scores), got %s",
+            o->score, fa_error_quote(q, sizeof q, f->data, f->len));
+    }
+    if (c->pred.idx < 0 && (!isnan(o->threshold) || uses_cutoff(o))) {
         if (isnan(score)) { /* no score, no prediction: skipped like a missing prediction */
             if (c->skipped++ == 0) {
                 c->first_skipped_line = fa_csv_record_line(c->r);
             }
             return FA_OK;
         }
-        pred = score >= o->threshold;
+        pred = uses_cutoff(o) ? 0 : score >= o->threshold; /* a cut-off decides later */
     }
     for (size_t a = 0; a < o->n_groups; a++) {
         const fa_field *f = &fields[c->group_idx[a]];
@@ -392,7 +416,7 @@ static void read_chunk(const reader_ctx *proto, chunk *ch)
         fa_csv__reader_create_range(&c.r, proto->r, ch->start, ch->end, &e) != FA_OK ||
         fa_tally_create(&ch->t, proto->o->groups, proto->o->n_groups, proto->o->intersect, &e) !=
             FA_OK ||
-        (proto->o->score && proto->o->score_metrics && fa_tally_enable_scores(ch->t) != FA_OK)) {
+        (wants_scores(proto->o) && fa_tally_enable_scores(ch->t) != FA_OK)) {
         ctx_dispose(&c);
         return;
     }
@@ -509,27 +533,36 @@ static int tally_chunked(fa_tally **out, const reader_ctx *main_ctx, fa_error *e
     }
     close(fd);
     int threads = main_ctx->o->threads > 0 ? main_ctx->o->threads : omp_get_max_threads();
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    /* Each chunk's tally is merged into chunk 0's as soon as the chunks before it are (in
+     * chunk order, so sums add up in the same order whatever the thread count) and freed:
+     * while one thread merges, the others read, and at most about one tally per thread is
+     * alive (with score metrics, a chunk's per-cell score maps are tens of megabytes). */
+    fa_tally *acc = NULL;
+    int clean = 1, st = FA_OK;
+#pragma omp parallel for ordered schedule(dynamic, 1) num_threads(threads)
     for (size_t i = 0; i < k; i++) {
         read_chunk(main_ctx, &ch[i]);
+#pragma omp ordered
+        {
+            clean &= ch[i].clean && ch[i].t != NULL;
+            if (i == 0) {
+                acc = ch[0].t;
+                ch[0].t = NULL;
+            } else if (clean && st == FA_OK) {
+                st = fa_tally_merge(acc, ch[i].t, err);
+            }
+            fa_tally_free(ch[i].t);
+            ch[i].t = NULL;
+        }
     }
-    int clean = same_classes(ch, k);
-    for (size_t i = 0; i < k; i++) {
-        clean &= ch[i].clean;
-    }
-    int st = FA_OK;
-    for (size_t i = 1; i < k && clean && st == FA_OK; i++) {
-        st = fa_tally_merge(ch[0].t, ch[i].t, err);
-    }
+    clean &= same_classes(ch, k);
     if (clean && st == FA_OK && k > 0) {
-        *out = ch[0].t;
-        ch[0].t = NULL;
+        *out = acc;
+        acc = NULL;
     }
-    for (size_t i = 0; i < k; i++) {
-        fa_tally_free(ch[i].t);
-    }
+    fa_tally_free(acc);
     free(ch);
-    return st;
+    return clean ? st : FA_OK;
 }
 
 static int validate_options(const char *path, const fa_audit_options *o, fa_error *err)
@@ -544,6 +577,22 @@ static int validate_options(const char *path, const fa_audit_options *o, fa_erro
     }
     if (!isnan(o->threshold) && !isfinite(o->threshold)) {
         return fa_error_set(err, FA_EINVAL, path, 0, 0, "the threshold must be finite");
+    }
+    if (o->top_k != 0.0 && !(o->top_k > 0.0 && isfinite(o->top_k))) {
+        return fa_error_set(err, FA_EINVAL, path, 0, 0, "--top-k: expected a number > 0, got %g",
+                            o->top_k);
+    }
+    if (o->top_percent != 0.0 && !(o->top_percent > 0.0 && o->top_percent <= 100.0)) {
+        return fa_error_set(err, FA_EINVAL, path, 0, 0,
+                            "--top-percent: expected a percentage in (0, 100], got %g",
+                            o->top_percent);
+    }
+    if (uses_cutoff(o) && (o->top_k > 0.0) + (o->top_percent > 0.0) + (o->pred != NULL) +
+                                  !isnan(o->threshold) + (o->score == NULL) !=
+                              1) {
+        return fa_error_set(err, FA_EINVAL, path, 0, 0,
+                            "a top-k or top-percent cut-off needs a score column and no prediction "
+                            "column, threshold or other cut-off");
     }
     if (o->n_groups == 0 || o->groups == NULL) {
         return fa_error_set(err, FA_EINVAL, path, 0, 0,
@@ -568,7 +617,7 @@ int fa_audit_tally_csv(fa_tally **out, const char *path, const fa_audit_options 
     fa_tally *t = NULL;
     if ((st = setup(&c, path, opts, err)) != FA_OK ||
         (st = fa_tally_create(&t, opts->groups, opts->n_groups, opts->intersect, err)) != FA_OK ||
-        (opts->score && opts->score_metrics && (st = fa_tally_enable_scores(t)) != FA_OK)) {
+        (wants_scores(opts) && (st = fa_tally_enable_scores(t)) != FA_OK)) {
         ctx_dispose(&c);
         return st;
     }
@@ -648,6 +697,11 @@ int fa_audit_csv(fa_result **out, const char *path, const fa_audit_options *opts
     if (st == FA_OK) {
         st = fa_result_compute(out, t, opts, policy, path, err);
         fa_tally_free(t);
+    }
+    if (st == FA_OK && opts->features_path &&
+        (st = fa_audit__consistency(*out, path, opts, policy, err)) != FA_OK) {
+        fa_result_free(*out);
+        *out = NULL;
     }
     for (size_t i = 0; i < col.n; i++) {
         if (st == FA_OK && fa_result__add_warning(*out, "%s", col.msgs[i]) != FA_OK) {

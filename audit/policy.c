@@ -17,6 +17,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/jsoncheck.h"
 #include "common/fileio.h"
 #include "common/text.h"
 #include "metrics/summary.h"
@@ -153,6 +154,115 @@ static int parse_reference(ctx *c, const cJSON *v)
         }
     }
     return FA_OK;
+}
+
+/*
+ * "population": {"race": {"A": 0.3, "B": 0.7}, ...}: reference population shares per attribute
+ * (census shares, say) for the representation ratio of METRICS.md "Class imbalance". Each
+ * share in [0, 1], each attribute's shares summing to 1 within 1e-6; groups the data lacks are
+ * warned about at audit time (the policy does not know the data).
+ */
+#define POPULATION_SUM_TOLERANCE 1e-6
+
+static int add_share(ctx *c, const char *attr, const char *group, double share)
+{
+    fa_policy *p = c->p;
+    void *a = fa_realloc_array(p->pop_attrs, p->n_pop + 1, sizeof(char *));
+    if (a != NULL) {
+        p->pop_attrs = a;
+    }
+    void *g = a ? fa_realloc_array(p->pop_groups, p->n_pop + 1, sizeof(char *)) : NULL;
+    if (g != NULL) {
+        p->pop_groups = g;
+    }
+    void *v = g ? fa_realloc_array(p->pop_shares, p->n_pop + 1, sizeof(double)) : NULL;
+    if (v == NULL) {
+        return fa_error_set(c->err, FA_ENOMEM, c->name, 0, 0, "out of memory");
+    }
+    p->pop_shares = v;
+    p->pop_attrs[p->n_pop] = fa_strdup(attr);
+    p->pop_groups[p->n_pop] = fa_strdup(group);
+    p->pop_shares[p->n_pop] = share;
+    p->n_pop++;
+    if (p->pop_attrs[p->n_pop - 1] == NULL || p->pop_groups[p->n_pop - 1] == NULL) {
+        return fa_error_set(c->err, FA_ENOMEM, c->name, 0, 0, "out of memory");
+    }
+    return FA_OK;
+}
+
+static int parse_population_attr(ctx *c, const cJSON *a)
+{
+    char jp[FA_ERROR_PATH_MAX];
+    snprintf(jp, sizeof jp, "population.%s", a->string);
+    if (!cJSON_IsObject(a) || a->child == NULL) {
+        return bad(c, jp, "an object mapping each group to its population share", a);
+    }
+    double sum = 0.0;
+    for (const cJSON *g = a->child; g; g = g->next) {
+        for (const cJSON *h = g->next; h; h = h->next) {
+            if (strcmp(g->string, h->string) == 0) {
+                snprintf(jp, sizeof jp, "population.%s.%s", a->string, h->string);
+                return fa_error_set_json(c->err, FA_EPARSE, c->name, jp, "duplicate key");
+            }
+        }
+        snprintf(jp, sizeof jp, "population.%s.%s", a->string, g->string);
+        if (!cJSON_IsNumber(g) || !(g->valuedouble >= 0.0 && g->valuedouble <= 1.0)) {
+            return bad(c, jp, "a share in [0, 1]", g);
+        }
+        sum += g->valuedouble;
+        int st = add_share(c, a->string, g->string, g->valuedouble);
+        if (st != FA_OK) {
+            return st;
+        }
+    }
+    if (fabs(sum - 1.0) > POPULATION_SUM_TOLERANCE) {
+        char d[64];
+        fa_format_double(d, sizeof d, sum);
+        snprintf(jp, sizeof jp, "population.%s", a->string);
+        return fa_error_set_json(c->err, FA_EPARSE, c->name, jp,
+                                 "expected shares summing to 1 (within 1e-6), got a sum of %s", d);
+    }
+    return FA_OK;
+}
+
+static int parse_population(ctx *c, const cJSON *v)
+{
+    if (!cJSON_IsObject(v)) {
+        return bad(c, "population", "an object mapping attribute to group shares", v);
+    }
+    for (const cJSON *a = v->child; a; a = a->next) {
+        for (const cJSON *b = a->next; b; b = b->next) {
+            if (strcmp(a->string, b->string) == 0) {
+                char jp[FA_ERROR_PATH_MAX];
+                snprintf(jp, sizeof jp, "population.%s", b->string);
+                return fa_error_set_json(c->err, FA_EPARSE, c->name, jp, "duplicate key");
+            }
+        }
+        int st = parse_population_attr(c, a);
+        if (st != FA_OK) {
+            return st;
+        }
+    }
+    return FA_OK;
+}
+
+/* "individual": {"consistency_k": k}, the neighbours of consistency (with a features file). */
+static int parse_individual(ctx *c, const cJSON *v)
+{
+    static const char *const KEYS[] = {"consistency_k", NULL};
+    if (!cJSON_IsObject(v)) {
+        return bad(c, "individual", "an object", v);
+    }
+    int st = check_keys(c, v, "individual", KEYS);
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(v, "consistency_k");
+    if (st == FA_OK && k != NULL) {
+        if (!cJSON_IsNumber(k) || !(k->valuedouble >= 1.0 && k->valuedouble <= 1e9) ||
+            floor(k->valuedouble) != k->valuedouble) {
+            return bad(c, "individual.consistency_k", "an integer >= 1", k);
+        }
+        c->p->consistency_k = (long)k->valuedouble;
+    }
+    return st;
 }
 
 static const char *const GATE_KEYS[] = {"name",       "metric",
@@ -360,9 +470,9 @@ static int parse_gate(ctx *c, fa_gate_spec *g, const cJSON *obj, size_t i)
 }
 
 static const char *const TOP_KEYS[] = {
-    "reference",        "min_group_size", "tau",   "inconclusive", "generalized_entropy_alpha",
-    "confidence_level", "gates",          "title", "name",         "description",
-    "comment",          "$schema",        NULL};
+    "reference",        "min_group_size", "tau",        "inconclusive", "generalized_entropy_alpha",
+    "confidence_level", "gates",          "title",      "name",         "description",
+    "comment",          "$schema",        "population", "individual",   NULL};
 
 static int parse_top(ctx *c, const cJSON *root)
 {
@@ -380,6 +490,14 @@ static int parse_top(ctx *c, const cJSON *root)
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "reference")) != NULL &&
         (st = parse_reference(c, v)) != FA_OK) {
+        return st;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "individual")) != NULL &&
+        (st = parse_individual(c, v)) != FA_OK) {
+        return st;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "population")) != NULL &&
+        (st = parse_population(c, v)) != FA_OK) {
         return st;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "min_group_size")) != NULL) {
@@ -438,32 +556,6 @@ static int parse_top(ctx *c, const cJSON *root)
     return FA_OK;
 }
 
-/* Nesting depth of the text, counted on brackets outside strings (cJSON recurses). */
-static size_t max_depth(const char *text, size_t len)
-{
-    size_t d = 0, m = 0;
-    int in_str = 0;
-    for (size_t i = 0; i < len; i++) {
-        char ch = text[i];
-        if (in_str) {
-            if (ch == '\\') {
-                i++;
-            } else if (ch == '"') {
-                in_str = 0;
-            }
-        } else if (ch == '"') {
-            in_str = 1;
-        } else if (ch == '{' || ch == '[') {
-            if (++d > m) {
-                m = d;
-            }
-        } else if ((ch == '}' || ch == ']') && d > 0) {
-            d--;
-        }
-    }
-    return m;
-}
-
 int fa_policy_parse_json(fa_policy **out, const char *text, size_t len, const char *name,
                          fa_error *err)
 {
@@ -474,36 +566,14 @@ int fa_policy_parse_json(fa_policy **out, const char *text, size_t len, const ch
     if (len == 0) {
         return fa_error_set(err, FA_EPARSE, name, 1, 1, "empty file: expected a JSON object");
     }
-    if (memchr(text, '\0', len) != NULL) {
-        uint64_t line, col;
-        fa_text_locate(text, (const char *)memchr(text, '\0', len), &line, &col);
-        return fa_error_set(err, FA_EPARSE, name, line, col, "NUL byte in JSON text");
+    /* syntax, depth (cJSON recurses), NaN, 1e999, bad UTF-8...: exact line and column */
+    int syntax = fa_json_check(text, len, name, POLICY_MAX_DEPTH, err);
+    if (syntax != FA_OK) {
+        return syntax;
     }
-    if (max_depth(text, len) > POLICY_MAX_DEPTH) {
-        return fa_error_set(err, FA_EPARSE, name, 1, 1, "JSON nested deeper than %d levels",
-                            POLICY_MAX_DEPTH);
-    }
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (root == NULL) {
-        uint64_t line, col;
-        const char *at = end ? end : cJSON_GetErrorPtr();
-        if (at == NULL || at < text || at > text + len) {
-            at = text;
-        }
-        fa_text_locate(text, at, &line, &col);
-        return fa_error_set(err, FA_EPARSE, name, line, col, "invalid JSON");
-    }
-    const char *rest = end ? end : text + len;
-    while (rest < text + len && (*rest == ' ' || *rest == '\t' || *rest == '\n' || *rest == '\r')) {
-        rest++;
-    }
-    if (rest < text + len) {
-        uint64_t line, col;
-        fa_text_locate(text, rest, &line, &col);
-        cJSON_Delete(root);
-        return fa_error_set(err, FA_EPARSE, name, line, col,
-                            "invalid JSON: unexpected text after the top-level value");
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    if (root == NULL) { /* the check passed: only allocation can fail */
+        return fa_error_set(err, FA_ENOMEM, name, 0, 0, "out of memory");
     }
     fa_policy *p = calloc(1, sizeof *p);
     if (p == NULL) {
@@ -549,6 +619,13 @@ void fa_policy_free(fa_policy *p)
     }
     free(p->ref_attrs);
     free(p->ref_values);
+    for (size_t i = 0; i < p->n_pop; i++) {
+        free(p->pop_attrs[i]);
+        free(p->pop_groups[i]);
+    }
+    free(p->pop_attrs);
+    free(p->pop_groups);
+    free(p->pop_shares);
     for (size_t i = 0; i < p->n_gates; i++) {
         fa_result__gate_spec_dispose(&p->gates[i]);
     }

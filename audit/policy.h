@@ -16,6 +16,11 @@ struct fa_policy {
     int has_gei_alpha;
     double gei_alpha; /* generalized_entropy_alpha */
     fa_inconclusive_map inconclusive;
+    /* "population": share pop_shares[i] of group pop_groups[i] of attribute pop_attrs[i] */
+    char **pop_attrs, **pop_groups;
+    double *pop_shares;
+    size_t n_pop;
+    long consistency_k; /* "individual": {"consistency_k": k}; 0 when not given */
     fa_gate_spec *gates;
     size_t n_gates;
     char **warnings; /* unknown keys and the like */

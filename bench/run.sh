@@ -12,8 +12,9 @@
 # under /usr/bin/time -f '%e %M', and prints the medians: wall seconds, rows/s, MB/s, peak RSS,
 # the ratio to `wc -l` (the floor for one pass over the file) and the ratios to the peers'
 # figures of ../shared/golden/README.md ("Peer timings on this machine"). If
-# `fairaudit audit --help` mentions --bootstrap, it also runs once per size with
-# --bootstrap 1000 and compares with the peers' bootstrap figures.
+# `fairaudit audit --help` mentions --bootstrap, it also runs RUNS times per size with
+# --bootstrap 1000 (the median, and what it adds to the plain audit) and compares with the
+# peers' bootstrap figures; if it mentions --score-metrics, RUNS runs with --score-metrics too.
 #
 # Wall time is taken from bash's EPOCHREALTIME around the process (millisecond resolution;
 # /usr/bin/time's %e has only 10 ms, too coarse for `wc -l` on 17 MB); %e is kept in the log.
@@ -130,7 +131,9 @@ table_header() {
 table_header rows MB wall_s rows/s MB/s RSS_MB wc_s x_wc fl_speed fl_mem aif_speed aif_mem |
     tee -a "$DATA/last-run.txt"
 
-boot_lines=()
+boot_lines=() score_lines=() pdf_lines=()
+score=0
+case $help in *--score-metrics*) score=1 ;; esac
 for size in $SIZES; do
     rows=$(rows_of "$size")
     [ "$rows" -gt 0 ] || die "bad size '$size' in FA_BENCH_SIZES"
@@ -141,7 +144,7 @@ for size in $SIZES; do
     fi
     lines=$(wc -l <"$file")
     [ "$lines" -eq $((rows + 1)) ] || die "$file has $lines lines, expected $((rows + 1)); delete it"
-    bytes=$(stat -c %s "$file")
+    bytes=$(stat -L -c %s "$file")
 
     wc_runs=() fa_runs=()
     for _ in $(seq "$RUNS"); do
@@ -173,13 +176,36 @@ for size in $SIZES; do
                 r, b / 1e6, w, rs, ms, m, wc, x, fs, fm, as, am }' | tee -a "$DATA/last-run.txt"
     unset fl_wall fl_rss aif_wall aif_rss
 
+    if [ "$score" -eq 1 ]; then
+        # the same audit with the exact score metrics and per-group sweeps (no bootstrap)
+        sc_runs=()
+        for _ in $(seq "$RUNS"); do
+            # shellcheck disable=SC2086
+            measure m "0 1 4" "$BIN" audit "$file" --label label --pred pred --score score \
+                --group group,group2 --intersect --quiet --json "$WORK/x.json" $no_boot \
+                --score-metrics
+            sc_runs+=("$m")
+        done
+        sw=$(median_of 1 "${sc_runs[@]}")
+        srss=$(median_of 2 "${sc_runs[@]}")
+        score_lines+=("$(printf '%-9d %9.3f %9.3f %8.1f' "$rows" "$sw" \
+            "$(awk -v a="$sw" -v b="$wall" 'BEGIN { print a - b }')" \
+            "$(awk -v k="$srss" 'BEGIN { print k / 1024 }')")")
+    fi
+
     if [ "$bootstrap" -eq 1 ]; then
-        measure m "0 1 4" "$BIN" audit "$file" --label label --pred pred --score score \
-            --group group,group2 --intersect --quiet --json "$WORK/x.json" --bootstrap 1000
-        read -r bw brss <<<"$m"
+        b_runs=()
+        for _ in $(seq "$RUNS"); do
+            measure m "0 1 4" "$BIN" audit "$file" --label label --pred pred --score score \
+                --group group,group2 --intersect --quiet --json "$WORK/x.json" --bootstrap 1000
+            b_runs+=("$m")
+        done
+        bw=$(median_of 1 "${b_runs[@]}")
+        brss=$(median_of 2 "${b_runs[@]}")
         read -r flb_wall flb_rss <<<"$(peer fairlearn_boot "$rows")" || true
         read -r pdb_wall pdb_rss <<<"$(peer pandas_boot "$rows")" || true
-        boot_lines+=("$(printf '%-9d %9.3f %8.1f %9s %7s | %9s %7s' "$rows" "$bw" \
+        boot_lines+=("$(printf '%-9d %9.3f %9.3f %8.1f %9s %7s | %9s %7s' "$rows" "$bw" \
+            "$(awk -v a="$bw" -v b="$wall" 'BEGIN { print a - b }')" \
             "$(awk -v k="$brss" 'BEGIN { print k / 1024 }')" \
             "$(ratio "${flb_wall:-}" "$bw")" \
             "$(ratio "${flb_rss:-}" "$(awk -v k="$brss" 'BEGIN { print k / 1024 }')")" \
@@ -187,6 +213,17 @@ for size in $SIZES; do
             "$(ratio "${pdb_rss:-}" "$(awk -v k="$brss" 'BEGIN { print k / 1024 }')")")")
         unset flb_wall flb_rss pdb_wall pdb_rss
     fi
+
+    # the same audit (default bootstrap) with the PDF report, which also hashes the input
+    p_runs=()
+    for _ in $(seq "$RUNS"); do
+        measure m "0 1 4" "$BIN" audit "$file" --label label --pred pred --score score \
+            --group group,group2 --intersect --quiet --json "$WORK/x.json" --pdf "$WORK/x.pdf"
+        p_runs+=("$m")
+    done
+    pdf_lines+=("$(printf '%-9d %9.3f %8.1f %9s' "$rows" "$(median_of 1 "${p_runs[@]}")" \
+        "$(awk -v k="$(median_of 2 "${p_runs[@]}")" 'BEGIN { print k / 1024 }')" \
+        "$(pdfinfo "$WORK/x.pdf" 2>/dev/null | awk '/^Pages:/ { print $2 }')")")
 done
 
 {
@@ -197,12 +234,25 @@ done
     echo "  AIF360 ClassificationMetric 2.35 s / 188 MB at 1e5, 5.62 s / 471 MB at 1e6, 47.6 s / 3111 MB at 1e7"
     if [ "$bootstrap" -eq 1 ]; then
         echo
-        echo "--bootstrap 1000, one run each. Peers: fairlearn MetricFrame n_boot=1000 414 s / 167 MB"
+        echo "--bootstrap 1000, median of $RUNS runs; added_s = wall_s - the plain audit's wall."
+        echo "Peers: fairlearn MetricFrame n_boot=1000 414 s / 167 MB"
         echo "at 1e5, ~6890 s / 484 MB at 1e6; pandas row-resampling loop (demographic-parity"
         echo "difference only) 16.0 s / 76 MB at 1e5, ~2480 s / 141 MB at 1e6 (1e6: 25 replicates, scaled)"
-        printf '%-9s %9s %8s %9s %7s | %9s %7s\n' rows wall_s RSS_MB fl_speed fl_mem pd_speed pd_mem
+        printf '%-9s %9s %9s %8s %9s %7s | %9s %7s\n' rows wall_s added_s RSS_MB fl_speed fl_mem \
+            pd_speed pd_mem
         printf '%s\n' "${boot_lines[@]}"
     else
         echo "bootstrap: skipped ('$BIN audit --help' does not mention --bootstrap)"
     fi
+    if [ "$score" -eq 1 ]; then
+        echo
+        echo "--score-metrics (exact ROC AUC, average precision, Brier, log loss, calibration and"
+        echo "a 101-threshold sweep per group; ~1e6 distinct scores), median of $RUNS runs:"
+        printf '%-9s %9s %9s %8s\n' rows wall_s added_s RSS_MB
+        printf '%s\n' "${score_lines[@]}"
+    fi
+    echo
+    echo "--json and --pdf (the report; SHA-256 of the input), default bootstrap, median of $RUNS runs:"
+    printf '%-9s %9s %8s %9s\n' rows wall_s RSS_MB pdf_pages
+    printf '%s\n' "${pdf_lines[@]}"
 } | tee -a "$DATA/last-run.txt"

@@ -89,7 +89,7 @@ typedef struct work {
 
 static size_t group_base(const plan *p)
 {
-    return FA_BOOTSTRAP_KINDS * p->n_metrics + FA_SUMMARY_SLOTS;
+    return FA_BOOTSTRAP_KINDS * p->n_metrics + (size_t)FA_SUMMARY_SLOTS;
 }
 
 /* The statistic vector of groups c[0..n_groups) into st[0..n_stats). Pure, no allocation. */
@@ -768,4 +768,54 @@ void fa_bootstrap_ci_from_values(fa_bootstrap_ci *ci, double values[], size_t n,
     }
     ci->lo = quantile(values, m, p_lo);
     ci->hi = quantile(values, m, p_hi);
+}
+
+/* --------------------------------- restored from a saved result (reports/json_read.c) */
+
+int fa_bootstrap_restore(fa_bootstrap **out, size_t n_groups, size_t replicates, fa_error *err)
+{
+    *out = NULL;
+    fa_bootstrap *bs = calloc(1, sizeof *bs);
+    if (bs == NULL) {
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    size_t n = n_groups * FA_METRIC_COUNT_ALL;
+    bs->diff = fa_alloc_array(n ? n : 1, sizeof *bs->diff);
+    bs->ratio = fa_alloc_array(n ? n : 1, sizeof *bs->ratio);
+    if (bs->diff == NULL || bs->ratio == NULL) {
+        fa_bootstrap_free(bs);
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    bs->n_groups = n_groups;
+    bs->replicates = replicates;
+    const fa_bootstrap_ci none = {NAN, NAN, NAN, 0, NAN, NAN};
+    for (size_t i = 0; i < n; i++) {
+        bs->diff[i] = bs->ratio[i] = none;
+    }
+    for (int m = 0; m < FA_METRIC_COUNT_ALL; m++) {
+        for (int k = 0; k < FA_BOOTSTRAP_KINDS; k++) {
+            bs->disp[m][k] = none;
+        }
+    }
+    for (int i = 0; i < FA_SUMMARY_SLOTS; i++) {
+        bs->summary[i] = none;
+    }
+    *out = bs;
+    return FA_OK;
+}
+
+fa_bootstrap_ci *fa_bootstrap_restore_ci(fa_bootstrap *bs, int table, size_t g, int i, int kind)
+{
+    switch (table) {
+    case FA_BOOTSTRAP_TABLE_DISPARITY:
+        assert(i >= 0 && i < FA_METRIC_COUNT_ALL && kind >= 0 && kind < FA_BOOTSTRAP_KINDS);
+        return &bs->disp[i][kind];
+    case FA_BOOTSTRAP_TABLE_SUMMARY:
+        assert(i >= 0 && i < FA_SUMMARY_SLOTS);
+        return &bs->summary[i];
+    default:
+        assert(g < bs->n_groups && i >= 0 && i < FA_METRIC_COUNT_ALL);
+        return table == FA_BOOTSTRAP_TABLE_RATIO ? &bs->ratio[g * FA_METRIC_COUNT_ALL + (size_t)i]
+                                                 : &bs->diff[g * FA_METRIC_COUNT_ALL + (size_t)i];
+    }
 }

@@ -149,4 +149,24 @@ int fa_bootstrap_bca_levels(double *p_lo, double *p_hi, double z0, double accel,
 void fa_bootstrap_ci_from_values(fa_bootstrap_ci *ci, double values[], size_t n, double level,
                                  fa_bootstrap_method method);
 
+/* ------------------------------- restored from a saved result (reports/json_read.c) */
+
+/*
+ * Intervals read back from a JSON result, which keeps only lo and hi: every interval starts
+ * NAN (point, lo, hi, z0, accel; n_undefined 0) and is filled through fa_bootstrap_restore_ci.
+ * FA_ENOMEM. Caller frees with fa_bootstrap_free.
+ */
+int fa_bootstrap_restore(fa_bootstrap **out, size_t n_groups, size_t replicates, fa_error *err);
+
+/* The tables of fa_bootstrap_restore_ci. */
+enum {
+    FA_BOOTSTRAP_TABLE_DISPARITY = 0,  /* i: metric, kind: fa_disparity_kind */
+    FA_BOOTSTRAP_TABLE_SUMMARY = 1,    /* i: summary slot */
+    FA_BOOTSTRAP_TABLE_DIFFERENCE = 2, /* g: group, i: metric */
+    FA_BOOTSTRAP_TABLE_RATIO = 3       /* g: group, i: metric */
+};
+
+/* The interval to fill (borrowed until fa_bootstrap_free); arguments out of range assert. */
+fa_bootstrap_ci *fa_bootstrap_restore_ci(fa_bootstrap *bs, int table, size_t g, int i, int kind);
+
 #endif

@@ -461,7 +461,9 @@ static int check_consistency_input(const double x[], size_t n_rows, size_t n_col
     if (o->k == 0) {
         return fa_error_set(err, FA_EINVAL, NULL, 0, 0, "consistency: k must be at least 1");
     }
-    if (n_rows < need) {
+    /* compared without `need`, which wraps for k = SIZE_MAX; n_rows == 0 spelled out for
+       the analyzer (it implies n_rows < k as k >= 1) */
+    if (n_rows == 0 || n_rows < o->k || (!o->include_self && n_rows == o->k)) {
         return fa_error_set(err, FA_EINVAL, NULL, 0, 0,
                             "consistency: k = %zu neighbours need at least %zu rows%s, got %zu",
                             o->k, need, o->include_self ? "" : " (a row is not its own neighbour)",

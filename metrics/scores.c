@@ -6,7 +6,14 @@
  * of its negative rows: open addressing, linear probing, at most 70 % full, 16-byte slots
  * (plus 16 bytes of weights in weight mode). Rows are held back in batches of BATCH so that a
  * large map's slots are prefetched together. Memory follows the number of distinct scores,
- * not rows, and two maps merge by adding weights value by value. Nothing else is kept: every
+ * not rows, and two maps merge by adding weights value by value. A score of weight 1 that is
+ * exactly k / 1e6 (six decimals at most, as CSV files print probabilities) skips the map: it
+ * is appended to a log (k << 1 | label, a sequential write), and a full log (2^18 rows) is
+ * counted into dense counters [k][label] for k = 0 .. 1e6 with each line prefetched ahead;
+ * logs of merged shards are appended while they fit, counters add up array by array. A group
+ * of millions of such rows thus costs a store a row and one prefetched increment, instead of a
+ * hash insert per row and another per shard merged. The first weight other than 1 (or a
+ * count reaching 2^32) moves the log and counters to the map for good. Nothing else is kept: every
  * metric below is a function of the per-value weights, summed in the order of the sorted
  * values, so it never depends on the order rows or shards arrived in (with integer weights
  * every per-value total is exact, hence the same bits; see scores.h).
@@ -72,6 +79,10 @@
 #define RADIX_PASSES 6 /* 6 x 11 bits >= 64 */
 #define SMALL_SORT 64  /* fewer records: insertion sort */
 #define MAX_BINS ((size_t)1 << 20)
+#define DENSE_SCALE 1e6                  /* dense mode: scores k / 1e6, k in [0, 1e6] */
+#define DENSE_SIZE ((size_t)1000000 + 1) /* counters of the dense mode */
+#define LOG_CAP ((size_t)1 << 18)        /* logged rows counted at once */
+#define LOG_AHEAD 16                     /* counters prefetched this many rows ahead */
 
 #if defined(__GNUC__)
 #define PREFETCH(p) __builtin_prefetch((p), 1, 1)
@@ -104,6 +115,15 @@ struct fa_scorestats {
     size_t used;    /* distinct keys in the map */
     size_t limit;   /* grow when used reaches it */
     uint64_t rows;
+    /* dense mode (count mode only): counters [k][label] of the scores k / 1e6, which then
+     * never enter the map (unless no_dense); NULL until the log first fills */
+    uint32_t (*dense)[2];
+    size_t dense_used; /* k with a positive count */
+    int no_dense;      /* 1: scores k / 1e6 go to the map too (weights, or out of memory) */
+    /* rows at scores k / 1e6 logged as k << 1 | label (sequential writes), counted into the
+     * dense counters LOG_CAP at a time, their lines prefetched */
+    uint32_t *log;
+    size_t n_log, log_cap;
     size_t n_pending;
     pending_row pending[BATCH];
 };
@@ -126,7 +146,8 @@ struct fa_scores {
     double metric[FA_SCORE_METRIC_COUNT];
     const char *reason[FA_SCORE_METRIC_COUNT];
     fa_calibration_bin *bins;
-    size_t n_bins; /* 0 when calibration is undefined */
+    size_t n_bins;       /* 0 when calibration is undefined */
+    fa_scores_options o; /* what the metrics were computed with */
 };
 
 /* ------------------------------------------------------------------- the hash map */
@@ -139,6 +160,28 @@ static inline uint64_t score_key(double score)
     }
     memcpy(&k, &score, sizeof k);
     return k;
+}
+
+/* 1 and *k when the score is exactly k / 1e6 (the double nearest to it, as strtod reads
+ * "0.696883"): such a score is the dense counter k, and (double)k / 1e6 gives it back. */
+static inline int dense_index(double score, uint32_t *k)
+{
+    if (!(score >= 0.0 && score <= 1.0)) {
+        return 0;
+    }
+    uint32_t i = (uint32_t)(score * DENSE_SCALE + 0.5);
+    if ((double)i / DENSE_SCALE != score) {
+        return 0;
+    }
+    *k = i;
+    return 1;
+}
+
+static inline double key_double(uint64_t key)
+{
+    double v;
+    memcpy(&v, &key, sizeof v);
+    return v;
 }
 
 /* murmur3's 64-bit finaliser: neighbouring scores differ only in low mantissa bits */
@@ -194,8 +237,10 @@ static size_t find(const fa_scorestats *s, uint64_t key)
 
 static int grow(fa_scorestats *s)
 {
-    size_t cap = s->cap ? 2 * s->cap : MIN_SLOTS;
-    if (cap < s->cap || cap > SIZE_MAX / LOAD_NUM) {
+    /* a map that is out of cache grows fourfold: rehashing a large map is a pass of cache
+     * misses, and growing by two makes the moves add up to about the final size again */
+    size_t cap = s->cap == 0 ? MIN_SLOTS : s->cap >= PREFETCH_MIN_SLOTS ? 4 * s->cap : 2 * s->cap;
+    if (cap < s->cap || cap > SIZE_MAX / LOAD_NUM / 4) {
         return -1;
     }
     slot *slots = fa_alloc_array(cap, sizeof *slots);
@@ -240,9 +285,48 @@ static int reserve(fa_scorestats *s, size_t extra)
     return 0;
 }
 
-/* Count mode to weight mode: the counts become weights (exactly: they are below 2^32). */
+static int add_counts_at(fa_scorestats *dst, size_t i, const uint32_t n[2]);
+
+/* The dense counters and the logged rows back to the map (count mode), for good; -1 (and
+ * nothing moved) when the map cannot grow. Rehashes: slot indices held across it are stale. */
+static int undense(fa_scorestats *s)
+{
+    if (s->dense == NULL && s->n_log == 0) {
+        s->no_dense = 1;
+        return 0;
+    }
+    if (reserve(s, s->dense_used + s->n_log) != 0) {
+        return -1;
+    }
+    uint32_t(*dense)[2] = s->dense;
+    size_t n_log = s->n_log;
+    s->dense = NULL; /* detached first: add_counts_at may come back here */
+    s->dense_used = 0;
+    s->n_log = 0;
+    s->no_dense = 1;
+    int rc = 0;
+    for (size_t k = 0; dense != NULL && k < DENSE_SIZE && rc == 0; k++) {
+        if (dense[k][0] | dense[k][1]) {
+            uint64_t key = score_key((double)k / DENSE_SCALE);
+            rc = add_counts_at(s, claim(s, home_of(key, s->cap - 1), key), dense[k]);
+        }
+    }
+    for (size_t j = 0; j < n_log && rc == 0; j++) {
+        uint64_t key = score_key((double)(s->log[j] >> 1) / DENSE_SCALE);
+        uint32_t one[2] = {(s->log[j] & 1) ^ 1, s->log[j] & 1};
+        rc = add_counts_at(s, claim(s, home_of(key, s->cap - 1), key), one);
+    }
+    free(dense);
+    return rc;
+}
+
+/* Count mode to weight mode: the counts become weights (exactly: they are below 2^32). A dense
+ * map goes back to the map first (slot indices are then stale). */
 static int to_weights(fa_scorestats *s)
 {
+    if (undense(s) != 0) {
+        return -1;
+    }
     double(*w)[2] = fa_alloc_array(s->cap ? s->cap : 1, sizeof *w);
     if (w == NULL) {
         return -1;
@@ -265,9 +349,11 @@ static inline int add_at(fa_scorestats *s, size_t i, int label, double weight)
             ++*n;
             return 0;
         }
+        uint64_t key = s->slots[i].key;
         if (to_weights(s) != 0) {
             return -1;
         }
+        i = find(s, key); /* to_weights may have rehashed */
     }
     s->w[i][label] += weight;
     return 0;
@@ -330,6 +416,192 @@ static int flush(fa_scorestats *s)
     return rc;
 }
 
+/* ------------------------------------------------------------------ the dense mode */
+
+/* The map's key += counts n (-1: out of memory). */
+static int map_add_counts(fa_scorestats *s, uint64_t key, const uint32_t n[2])
+{
+    if (reserve(s, 1) != 0) {
+        return -1;
+    }
+    return add_counts_at(s, claim(s, home_of(key, s->cap - 1), key), n);
+}
+
+/* Dense counter k += (n0, n1); a count about to pass 2^32 - 1 sends every value back to the
+ * map, which then switches to weights (-1: out of memory). */
+static inline int dense_add(fa_scorestats *s, uint32_t k, uint32_t n0, uint32_t n1)
+{
+    uint32_t *c = s->dense[k];
+    if (c[0] <= UINT32_MAX - n0 && c[1] <= UINT32_MAX - n1) {
+        s->dense_used += (size_t)((c[0] | c[1]) == 0 && (n0 | n1) != 0);
+        c[0] += n0;
+        c[1] += n1;
+        return 0;
+    }
+    if (undense(s) != 0) {
+        return -1;
+    }
+    uint32_t n[2] = {n0, n1};
+    return map_add_counts(s, score_key((double)k / DENSE_SCALE), n);
+}
+
+/* The dense counters, allocated (zero) when missing; else everything goes to the map. */
+static int ensure_dense(fa_scorestats *s)
+{
+    if (s->dense == NULL && !s->no_dense) {
+        s->dense = fa_calloc_array(DENSE_SIZE, sizeof *s->dense);
+        if (s->dense == NULL) {
+            return undense(s);
+        }
+    }
+    return 0;
+}
+
+/* Counts logged rows (not s->log itself) into the counters, or the map once there are none. */
+static int count_log(fa_scorestats *s, const uint32_t *log, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        uint32_t k = log[j] >> 1, label = log[j] & 1;
+        int rc;
+        if (s->dense != NULL) {
+            if (j + LOG_AHEAD < n) {
+                PREFETCH(&s->dense[log[j + LOG_AHEAD] >> 1]);
+            }
+            rc = dense_add(s, k, label ^ 1, label);
+        } else {
+            uint32_t one[2] = {label ^ 1, label};
+            rc = map_add_counts(s, score_key((double)k / DENSE_SCALE), one);
+        }
+        if (rc != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The log counted and emptied. */
+static int drain_log(fa_scorestats *s)
+{
+    if (s->n_log == 0) {
+        return 0;
+    }
+    if (ensure_dense(s) != 0) {
+        return -1;
+    }
+    if (s->dense == NULL) {
+        return 0; /* ensure_dense moved the log to the map */
+    }
+    size_t n = s->n_log;
+    s->n_log = 0; /* detached: an overflow's undense must not move these rows again */
+    return count_log(s, s->log, n);
+}
+
+/* One row at the score k / 1e6 (count mode). */
+static int add_log(fa_scorestats *s, uint32_t k, int label)
+{
+    if (s->n_log == s->log_cap) {
+        int rc;
+        if (s->log_cap < LOG_CAP) {
+            void *p = s->log;
+            size_t cap = s->log_cap;
+            rc = fa_grow(&p, &cap, cap + 1, sizeof *s->log);
+            if (rc == 0) {
+                s->log = p;
+                s->log_cap = cap;
+            }
+        } else {
+            rc = drain_log(s);
+        }
+        if (rc != 0 && undense(s) != 0) {
+            return -1;
+        }
+    }
+    if (s->no_dense) {
+        return add_row(s, score_key((double)k / DENSE_SCALE), label, 1.0);
+    }
+    s->log[s->n_log++] = k << 1 | (uint32_t)label;
+    return 0;
+}
+
+/* One row at key, logged when it is a score k / 1e6 of weight 1, else to the map. */
+static int add_one(fa_scorestats *s, uint64_t key, int label, double weight)
+{
+    uint32_t k;
+    if (!s->no_dense && weight == 1.0 && dense_index(key_double(key), &k)) {
+        return add_log(s, k, label);
+    }
+    return add_row(s, key, label, weight);
+}
+
+/* dst += src's dense counters (dst made dense when it can be). */
+static int merge_dense(fa_scorestats *dst, const fa_scorestats *src)
+{
+    if (ensure_dense(dst) != 0) {
+        return -1;
+    }
+    const uint32_t(*b)[2] = (const uint32_t(*)[2])src->dense;
+    if (dst->dense != NULL) {
+        /* the fast path, adding modulo 2^32; on a wrap-around it is undone */
+        uint32_t(*a)[2] = dst->dense;
+        size_t fresh = 0;
+        uint32_t wrapped = 0;
+        for (size_t k = 0; k < DENSE_SIZE; k++) {
+            uint32_t a0 = a[k][0], a1 = a[k][1], r0 = a0 + b[k][0], r1 = a1 + b[k][1];
+            fresh += (size_t)((a0 | a1) == 0 && (r0 | r1) != 0);
+            wrapped |= (uint32_t)(r0 < a0) | (uint32_t)(r1 < a1);
+            a[k][0] = r0;
+            a[k][1] = r1;
+        }
+        if (!wrapped) {
+            dst->dense_used += fresh;
+            return 0;
+        }
+        for (size_t k = 0; k < DENSE_SIZE; k++) {
+            a[k][0] -= b[k][0];
+            a[k][1] -= b[k][1];
+        }
+    }
+    for (size_t k = 0; k < DENSE_SIZE; k++) {
+        if ((b[k][0] | b[k][1]) == 0) {
+            continue;
+        }
+        int rc = dst->dense != NULL
+                     ? dense_add(dst, (uint32_t)k, b[k][0], b[k][1])
+                     : map_add_counts(dst, score_key((double)k / DENSE_SCALE), b[k]);
+        if (rc != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* dst += src's logged rows: appended while both logs fit in one, else counted. */
+static int merge_log(fa_scorestats *dst, const fa_scorestats *src)
+{
+    size_t n = src->n_log;
+    if (dst->no_dense) {
+        return count_log(dst, src->log, n);
+    }
+    if (dst->dense == NULL && dst->n_log + n <= LOG_CAP) {
+        void *p = dst->log;
+        size_t cap = dst->log_cap;
+        if (fa_grow(&p, &cap, dst->n_log + n, sizeof *dst->log) == 0) {
+            dst->log = p;
+            dst->log_cap = cap;
+            memcpy(dst->log + dst->n_log, src->log, n * sizeof *dst->log);
+            dst->n_log += n;
+            return 0;
+        }
+    }
+    if (drain_log(dst) != 0) {
+        return -1;
+    }
+    if (ensure_dense(dst) != 0) {
+        return -1;
+    }
+    return count_log(dst, src->log, n);
+}
+
 int fa_scorestats_create(fa_scorestats **out, fa_error *err)
 {
     *out = calloc(1, sizeof **out);
@@ -344,6 +616,8 @@ void fa_scorestats_free(fa_scorestats *s)
     if (s != NULL) {
         free(s->slots);
         free(s->w);
+        free(s->dense);
+        free(s->log);
         free(s);
     }
 }
@@ -357,7 +631,13 @@ int fa_scorestats_add(fa_scorestats *s, double score, int label, double weight, 
     if (!(weight >= 0.0 && weight <= DBL_MAX)) {
         return fa_error_set(err, FA_EDOMAIN, NULL, 0, 0, "a weight must be a finite number >= 0");
     }
-    if (weight > 0.0 && s->cap < PREFETCH_MIN_SLOTS) {
+    uint32_t k;
+    if (weight == 1.0 && s->w == NULL && !s->no_dense && dense_index(score, &k)) {
+        /* a score k / 1e6: logged, counted later in batches */
+        if (add_log(s, k, label) != 0) {
+            return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+    } else if (weight > 0.0 && s->cap < PREFETCH_MIN_SLOTS) {
         /* a small map is in cache: straight in */
         if (add_row(s, score_key(score), label, weight) != 0) {
             return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
@@ -384,8 +664,12 @@ static int add_counts_at(fa_scorestats *dst, size_t i, const uint32_t n[2])
         d[1] += n[1];
         return 0;
     }
-    if (dst->w == NULL && to_weights(dst) != 0) {
-        return -1;
+    if (dst->w == NULL) {
+        uint64_t key = dst->slots[i].key;
+        if (to_weights(dst) != 0) {
+            return -1;
+        }
+        i = find(dst, key); /* to_weights may have rehashed */
     }
     dst->w[i][0] += (double)n[0];
     dst->w[i][1] += (double)n[1];
@@ -409,6 +693,12 @@ int fa_scorestats_merge(fa_scorestats *dst, const fa_scorestats *src, fa_error *
     if (src->w && dst->w == NULL && to_weights(dst) != 0) {
         return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
     }
+    /* src's map holds scores k / 1e6 only when src is in no_dense mode: dst then is too */
+    if ((src->no_dense && !dst->no_dense && undense(dst) != 0) ||
+        (src->dense != NULL && merge_dense(dst, src) != 0) ||
+        (src->n_log > 0 && merge_log(dst, src) != 0)) {
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     /* src's keys in batches, their slots in dst prefetched together as in flush */
     for (size_t i = 0; i < src->cap;) {
         size_t from[BATCH], home[BATCH], n = 0;
@@ -427,7 +717,18 @@ int fa_scorestats_merge(fa_scorestats *dst, const fa_scorestats *src, fa_error *
                 PREFETCH(&dst->w[home[k]]);
             }
         }
+        size_t cap = dst->cap;
         for (size_t k = 0; k < n; k++) {
+            if (dst->cap != cap || dst->used + (n - k) > dst->limit) {
+                /* a count overflow moved dst's counters to its map: room and homes anew */
+                if (reserve(dst, n - k) != 0) {
+                    return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+                }
+                cap = dst->cap;
+                for (size_t q = k; q < n; q++) {
+                    home[q] = home_of(src->slots[from[q]].key, dst->cap - 1);
+                }
+            }
             size_t j = claim(dst, home[k], src->slots[from[k]].key);
             if (merge_slot(dst, j, src, from[k]) != 0) {
                 return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
@@ -436,7 +737,7 @@ int fa_scorestats_merge(fa_scorestats *dst, const fa_scorestats *src, fa_error *
     }
     for (size_t j = 0; j < src->n_pending; j++) {
         const pending_row *r = &src->pending[j];
-        if (add_row(dst, r->key, r->label, r->weight) != 0) {
+        if (add_one(dst, r->key, r->label, r->weight) != 0) {
             return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
         }
     }
@@ -449,11 +750,50 @@ uint64_t fa_scorestats_n_rows(const fa_scorestats *s)
     return s->rows;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Distinct scores among the logged rows that the dense counters do not hold. */
+static size_t log_distinct(const fa_scorestats *s)
+{
+    size_t d = 0;
+    uint32_t *x = fa_alloc_array(s->n_log ? s->n_log : 1, sizeof *x);
+    for (size_t j = 0; x != NULL && j < s->n_log; j++) {
+        x[j] = s->log[j] >> 1;
+    }
+    if (x != NULL) {
+        qsort(x, s->n_log, sizeof *x, cmp_u32);
+    }
+    for (size_t j = 0; j < s->n_log; j++) {
+        uint32_t c = x != NULL ? x[j] : s->log[j] >> 1;
+        int seen = s->dense != NULL && (s->dense[c][0] | s->dense[c][1]) != 0;
+        if (x != NULL) {
+            seen |= j > 0 && x[j - 1] == c;
+        }
+        for (size_t q = 0; x == NULL && q < j && !seen; q++) {
+            seen = s->log[q] >> 1 == c; /* out of memory: the slow way */
+        }
+        d += !seen;
+    }
+    free(x);
+    return d;
+}
+
 size_t fa_scorestats_n_distinct(const fa_scorestats *s)
 {
-    size_t d = s->used;
+    size_t d = s->used + s->dense_used + log_distinct(s);
     for (size_t j = 0; j < s->n_pending; j++) {
+        uint32_t c;
         int seen = find(s, s->pending[j].key) < s->cap;
+        if (!seen && dense_index(key_double(s->pending[j].key), &c)) {
+            seen = s->dense != NULL && (s->dense[c][0] | s->dense[c][1]) != 0;
+            for (size_t q = 0; q < s->n_log && !seen; q++) {
+                seen = s->log[q] >> 1 == c;
+            }
+        }
         for (size_t k = 0; k < j && !seen; k++) {
             seen = s->pending[k].key == s->pending[j].key;
         }
@@ -464,7 +804,8 @@ size_t fa_scorestats_n_distinct(const fa_scorestats *s)
 
 size_t fa_scorestats_memory(const fa_scorestats *s)
 {
-    return sizeof *s + s->cap * (sizeof *s->slots + (s->w ? sizeof *s->w : 0));
+    return sizeof *s + s->cap * (sizeof *s->slots + (s->w ? sizeof *s->w : 0)) +
+           (s->dense ? DENSE_SIZE * sizeof *s->dense : 0) + s->log_cap * sizeof *s->log;
 }
 
 /* --------------------------------------------------------------------- sorting */
@@ -530,9 +871,62 @@ static record *radix_sort(record *a, record *tmp, size_t n, size_t *hist)
 
 /* The map's keys in increasing order, as records in a[0..used) (tmp: scratch of the same
  * size); returns where the sorted records are (a or tmp). */
-static record *sorted_records(const fa_scorestats *s, record *a, record *tmp)
+/* The logged rows as records (one per score, its counts), in increasing order; 0 (nothing
+ * written) when out of memory. */
+static int log_records(const fa_scorestats *s, record *a, size_t *k)
+{
+    size_t n = s->n_log;
+    uint32_t *x = fa_alloc_array(2 * n, sizeof *x), *y = x + n;
+    if (x == NULL) {
+        return 0;
+    }
+    /* k << 1 | label < 2^21: two LSD passes of 11 bits */
+    size_t hist[2][RADIX_SIZE] = {{0}};
+    for (size_t j = 0; j < n; j++) {
+        hist[0][s->log[j] & (RADIX_SIZE - 1)]++;
+        hist[1][(s->log[j] >> RADIX_BITS) & (RADIX_SIZE - 1)]++;
+    }
+    for (size_t p = 0; p < 2; p++) {
+        size_t sum = 0;
+        for (size_t b = 0; b < RADIX_SIZE; b++) {
+            size_t c = hist[p][b];
+            hist[p][b] = sum;
+            sum += c;
+        }
+    }
+    for (size_t j = 0; j < n; j++) {
+        y[hist[0][s->log[j] & (RADIX_SIZE - 1)]++] = s->log[j];
+    }
+    for (size_t j = 0; j < n; j++) {
+        x[hist[1][(y[j] >> RADIX_BITS) & (RADIX_SIZE - 1)]++] = y[j];
+    }
+    for (size_t j = 0; j < n;) {
+        uint32_t v = x[j] >> 1, c[2] = {0, 0};
+        for (; j < n && x[j] >> 1 == v; j++) {
+            c[x[j] & 1]++;
+        }
+        a[*k].key = order_key(score_key((double)v / DENSE_SCALE));
+        a[*k].aux = c[0] | (uint64_t)c[1] << 32;
+        ++*k;
+    }
+    free(x);
+    return 1;
+}
+
+static record *sorted_records(const fa_scorestats *s, record *a, record *tmp, size_t *n_out)
 {
     size_t k = 0;
+    for (size_t v = 0; s->dense != NULL && v < DENSE_SIZE; v++) {
+        /* in increasing order already */
+        if (s->dense[v][0] | s->dense[v][1]) {
+            a[k].key = order_key(score_key((double)v / DENSE_SCALE));
+            a[k].aux = s->dense[v][0] | (uint64_t)s->dense[v][1] << 32;
+            k++;
+        }
+    }
+    if (s->n_log > 0 && !log_records(s, a, &k)) {
+        return NULL;
+    }
     for (size_t i = 0; i < s->cap; i++) {
         if (s->slots[i].key != EMPTY_KEY) {
             a[k].key = order_key(s->slots[i].key);
@@ -540,7 +934,10 @@ static record *sorted_records(const fa_scorestats *s, record *a, record *tmp)
             k++;
         }
     }
-    assert(k == s->used);
+    *n_out = k;
+    if (s->used == 0 && (s->dense_used == 0 || s->n_log == 0)) {
+        return a; /* the counters alone, or the log alone: in order already */
+    }
     if (k < SMALL_SORT) {
         insertion_sort(a, k);
         return a;
@@ -761,6 +1158,7 @@ static void finish_metrics(fa_scores *sc, const double sums[4], double ap)
 /* Everything from the filled values and weights: the two passes and the metrics. */
 static int finish(fa_scores *sc, const fa_scores_options *o)
 {
+    sc->o = *o;
     sc->prob = sc->d > 0 && sc->values[0] >= 0.0 && sc->values[sc->d - 1] <= 1.0;
     sc->n_bins = sc->prob ? o->n_bins : 0;
     if (sc->prob && (sc->bins = fa_calloc_array(o->n_bins, sizeof *sc->bins)) == NULL) {
@@ -803,13 +1201,15 @@ int fa_scores_compute(fa_scores **out, const fa_scorestats *s, const fa_scores_o
         return FA_EINVAL;
     }
     /* the records are sorted inside sc->w, n_pending pairs in, and a scratch array */
-    size_t n = s->used, room = s->used + s->n_pending;
-    fa_scores *sc = scores_new(room, s->rows);
-    record *tmp = n >= SMALL_SORT ? fa_alloc_array(n, sizeof *tmp) : NULL;
+    /* at most this many records: the counters, the log's distinct scores, the map */
+    size_t n = s->used + s->dense_used + s->n_log, room = n + s->n_pending;
+    int sort = s->used > 0 || (s->dense_used > 0 && s->n_log > 0); /* else in order */
+    fa_scores *sc = scores_new(room ? room : 1, s->rows);
+    record *tmp = sort && n >= SMALL_SORT ? fa_alloc_array(n, sizeof *tmp) : NULL;
     record *r = NULL;
     pending_row p[BATCH];
-    if (sc != NULL && (n < SMALL_SORT || tmp != NULL)) {
-        r = sorted_records(s, (record *)(void *)(sc->w + s->n_pending), tmp);
+    if (sc != NULL && (!sort || n < SMALL_SORT || tmp != NULL)) {
+        r = sorted_records(s, (record *)(void *)(sc->w + s->n_pending), tmp, &n);
     }
     if (r == NULL) {
         free(tmp);
@@ -886,6 +1286,29 @@ static void kway_merge(fa_scores *sc, const fa_scores *const parts[], heap_item 
     }
 }
 
+/* A copy of sc (values, weights, metrics and bins): what merging sc alone would give. */
+static fa_scores *clone(const fa_scores *sc)
+{
+    fa_scores *c = scores_new(sc->d ? sc->d : 1, sc->rows);
+    double *values = c ? c->values : NULL;
+    double(*w)[2] = c ? c->w : NULL;
+    fa_calibration_bin *bins = sc->n_bins ? fa_alloc_array(sc->n_bins, sizeof *bins) : NULL;
+    if (c == NULL || (sc->n_bins && bins == NULL)) {
+        fa_scores_free(c);
+        return NULL;
+    }
+    *c = *sc;
+    c->values = values;
+    c->w = w;
+    c->bins = bins;
+    memcpy(c->values, sc->values, sc->d * sizeof *c->values);
+    memcpy(c->w, sc->w, sc->d * sizeof *c->w);
+    if (sc->n_bins) {
+        memcpy(c->bins, sc->bins, sc->n_bins * sizeof *c->bins);
+    }
+    return c;
+}
+
 int fa_scores_merge(fa_scores **out, const fa_scores *const parts[], size_t n_parts,
                     const fa_scores_options *opts, fa_error *err)
 {
@@ -893,6 +1316,12 @@ int fa_scores_merge(fa_scores **out, const fa_scores *const parts[], size_t n_pa
     const fa_scores_options *o = options_or_default(opts, err);
     if (o == NULL) {
         return FA_EINVAL;
+    }
+    if (n_parts == 1 && parts[0]->values != NULL && parts[0]->o.n_bins == o->n_bins &&
+        parts[0]->o.log_loss_eps == o->log_loss_eps) {
+        /* one part (a cell that is a group of its own): its metrics are already computed */
+        *out = clone(parts[0]);
+        return *out ? FA_OK : fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
     }
     size_t total = 0, n = 0;
     uint64_t rows = 0;
@@ -984,12 +1413,20 @@ double fa_scores_negative_weight(const fa_scores *sc)
 
 double fa_scores_min(const fa_scores *sc)
 {
-    return sc->d ? sc->values[0] : NAN;
+    return sc->d && sc->values ? sc->values[0] : NAN;
 }
 
 double fa_scores_max(const fa_scores *sc)
 {
-    return sc->d ? sc->values[sc->d - 1] : NAN;
+    return sc->d && sc->values ? sc->values[sc->d - 1] : NAN;
+}
+
+void fa_scores_drop_values(fa_scores *sc)
+{
+    free(sc->values);
+    free(sc->w);
+    sc->values = NULL;
+    sc->w = NULL;
 }
 
 int fa_scores_are_probabilities(const fa_scores *sc)
@@ -1018,6 +1455,7 @@ typedef struct walk {
 /* Extends the walk down to the first value >= t. */
 static void walk_down_to(walk *k, const fa_scores *sc, double t)
 {
+    assert(sc->d == 0 || sc->values != NULL); /* not after fa_scores_drop_values */
     while (k->i > 0 && sc->values[k->i - 1] >= t) {
         k->i--;
         k->tp += sc->w[k->i][1];
@@ -1052,6 +1490,56 @@ int fa_scores_threshold_grid(double out[], size_t *n_out, const fa_scores *overa
         out[i] = i == 0 ? lo : i + 1 == max_points ? hi : lo * (1.0 - f) + hi * f;
         if (i > 0 && out[i] < out[i - 1]) {
             out[i] = out[i - 1]; /* rounding must not make the grid decrease */
+        }
+    }
+    *n_out = max_points;
+    return FA_OK;
+}
+
+int fa_scores_threshold_grid_parts(double out[], size_t *n_out, const fa_scores *const parts[],
+                                   size_t n_parts, size_t max_points, fa_error *err)
+{
+    *n_out = 0;
+    if (max_points < 2) {
+        return fa_error_set(err, FA_EINVAL, NULL, 0, 0,
+                            "a threshold sweep needs at least 2 points, got %zu", max_points);
+    }
+    size_t total = 0;
+    int prob = 1;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t k = 0; k < n_parts; k++) {
+        assert(parts[k]->d == 0 || parts[k]->values != NULL);
+        total += parts[k]->d;
+        if (parts[k]->d > 0) {
+            prob &= parts[k]->prob;
+            lo = fmin(lo, parts[k]->values[0]);
+            hi = fmax(hi, parts[k]->values[parts[k]->d - 1]);
+        }
+    }
+    if (total == 0) {
+        return FA_OK;
+    }
+    /* the union has more than max_points values when a part has: only then can the values
+     * be skipped; otherwise merge them (at most max_points per part) and count */
+    if (total <= max_points * n_parts) {
+        fa_scores *u;
+        int st = fa_scores_merge(&u, parts, n_parts, NULL, err);
+        if (st != FA_OK) {
+            return st;
+        }
+        st = fa_scores_threshold_grid(out, n_out, u, max_points, err);
+        fa_scores_free(u);
+        return st;
+    }
+    if (prob) {
+        lo = 0.0;
+        hi = 1.0;
+    }
+    for (size_t i = 0; i < max_points; i++) {
+        double f = (double)i / (double)(max_points - 1);
+        out[i] = i == 0 ? lo : i + 1 == max_points ? hi : lo * (1.0 - f) + hi * f;
+        if (i > 0 && out[i] < out[i - 1]) {
+            out[i] = out[i - 1];
         }
     }
     *n_out = max_points;
@@ -1165,4 +1653,31 @@ int fa_scores_cutoff_top_percent(fa_cutoff *out, const fa_scores *sc, double per
 int fa_scores_predict(double score, double threshold)
 {
     return score >= threshold;
+}
+
+/* --------------------------------- restored from a saved result (reports/json_read.c) */
+
+int fa_scores_restore(fa_scores **out, const double metric[FA_SCORE_METRIC_COUNT],
+                      const char *const reason[FA_SCORE_METRIC_COUNT],
+                      const fa_calibration_bin bins[], size_t n_bins, fa_error *err)
+{
+    *out = NULL;
+    fa_scores *sc = calloc(1, sizeof *sc);
+    if (sc == NULL || (n_bins > 0 && (sc->bins = fa_alloc_array(n_bins, sizeof *bins)) == NULL)) {
+        free(sc);
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    if (n_bins > 0) {
+        memcpy(sc->bins, bins, n_bins * sizeof *bins);
+    }
+    sc->n_bins = n_bins;
+    /* the saved result keeps the metrics, not the distinct values nor the weights */
+    sc->w_total = sc->p = sc->n = sc->sws = NAN;
+    sc->prob = n_bins > 0;
+    for (int k = 0; k < FA_SCORE_METRIC_COUNT; k++) {
+        sc->metric[k] = metric[k];
+        sc->reason[k] = reason[k];
+    }
+    *out = sc;
+    return FA_OK;
 }

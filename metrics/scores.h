@@ -31,8 +31,12 @@
  * Per-group score statistics: for every distinct score value (its 64-bit pattern, -0.0 taken
  * as 0.0) the number, or total weight, of positive and of negative rows. Memory grows with the
  * number of distinct scores, not rows: 16 bytes a slot while every weight is 1 (32 with other
- * weights), 35 to 70 % of the slots in use, plus about 1 KiB of rows held back. Two
- * accumulators merge by adding their maps. Every computed value depends only on the per-value
+ * weights), 17 to 70 % of the slots in use (a map past 4096 slots grows fourfold), plus about
+ * 1 KiB of rows held back. Scores of weight 1 that are exactly k / 1e6 (a probability printed
+ * with at most six decimals) skip the map: they are logged (4 bytes a row, at most 2^18 rows,
+ * 1 MiB) and the full log is counted into 1e6 + 1 dense counters (8 MB, allocated when the
+ * log first fills); the first weight other than 1 moves them to the map. Two
+ * accumulators merge by adding their maps, logs and counters. Every computed value depends only on the per-value
  * totals, summed in the order of the sorted values, so with integer weights (the unweighted
  * case included) the results are the same bits whatever the order of adds and merges; with
  * fractional weights, a per-value total is a floating-point sum and can differ in its last
@@ -113,6 +117,14 @@ int fa_scores_merge(fa_scores **out, const fa_scores *const parts[], size_t n_pa
 /** Frees computed statistics. NULL-safe. */
 void fa_scores_free(fa_scores *sc);
 
+/**
+ * Frees the distinct values and their weights, keeping the metrics and the reliability bins
+ * (what a result needs once its sweeps and cut-offs are computed). After it, the sweep, the
+ * ROC curve, the cut-offs, the counts at a threshold and the grids must not be asked of sc
+ * (asserted), and fa_scores_min / fa_scores_max are NAN.
+ */
+void fa_scores_drop_values(fa_scores *sc);
+
 /** The scalar score metrics, in the order the JSON result lists them. */
 typedef enum fa_score_metric {
     FA_SCORE_ROC_AUC = 0,       /* P(s+ > s-) + P(s+ = s-) / 2 over weighted pairs */
@@ -189,6 +201,14 @@ int fa_scores_threshold_grid(double out[], size_t *n_out, const fa_scores *overa
                              size_t max_points, fa_error *err);
 
 /**
+ * The grid fa_scores_threshold_grid would make from the union of the parts' values (the cells
+ * a population is made of), without merging them when a part alone has more than max_points
+ * values. FA_EINVAL when max_points < 2, FA_ENOMEM.
+ */
+int fa_scores_threshold_grid_parts(double out[], size_t *n_out, const fa_scores *const parts[],
+                                   size_t n_parts, size_t max_points, fa_error *err);
+
+/**
  * The sweep of one group at n thresholds in increasing order (as fa_scores_threshold_grid
  * gives them; an unsorted or NAN threshold is a programming error, asserted): out[i] for
  * thresholds[i]. One pass, O(n + d).
@@ -244,5 +264,18 @@ int fa_scores_cutoff_top_percent(fa_cutoff *out, const fa_scores *sc, double per
 
 /** The prediction the cut-offs and the sweep mean: 1 when score >= threshold, else 0. */
 int fa_scores_predict(double score, double threshold);
+
+/* ------------------------------- restored from a saved result (reports/json_read.c) */
+
+/**
+ * Statistics read back from a JSON result, which keeps the scalar metrics and the reliability
+ * bins but not the distinct values: fa_scores_value and fa_scores_bins answer as saved; the
+ * value-based queries see no values (n_distinct and rows 0, weights and min/max NAN, empty
+ * sweep, curve and counts). reason[k] is NULL or a string that must outlive the object
+ * (borrowed, not copied); bins are copied. FA_ENOMEM. Caller frees with fa_scores_free.
+ */
+int fa_scores_restore(fa_scores **out, const double metric[FA_SCORE_METRIC_COUNT],
+                      const char *const reason[FA_SCORE_METRIC_COUNT],
+                      const fa_calibration_bin bins[], size_t n_bins, fa_error *err);
 
 #endif

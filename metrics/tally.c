@@ -9,6 +9,8 @@
  * the whole: the property that lets a file be counted in parallel chunks.
  */
 #include <math.h>
+#include <omp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,13 +124,16 @@ int fa_tally_create(fa_tally **out, const char *const attrs[], size_t n_attrs, i
             fa_tally_free(t);
             return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
         }
-        name[0] = '\0';
+        size_t o = 0; /* name_len covers every value and separator */
         for (size_t a = 0; a < n_attrs; a++) {
             if (a) {
-                strcat(name, SEP);
+                memcpy(name + o, SEP, strlen(SEP));
+                o += strlen(SEP);
             }
-            strcat(name, attrs[a]);
+            memcpy(name + o, attrs[a], strlen(attrs[a]));
+            o += strlen(attrs[a]);
         }
+        name[o] = '\0';
         t->attrs[n_attrs].name = name;
     }
     *out = t;
@@ -319,10 +324,12 @@ static int cell_accumulator(fa_tally *t, size_t k, fa_scorestats **out, fa_error
     if (k >= t->cell_cap) {
         size_t old = t->cell_cap;
         void *p = t->cell_scores;
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
         if (fa_grow(&p, &t->cell_cap, k + 1, sizeof *t->cell_scores) != 0) {
             return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
         }
         t->cell_scores = p;
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
         memset(t->cell_scores + old, 0, (t->cell_cap - old) * sizeof *t->cell_scores);
     }
     if (t->cell_scores[k] == NULL) {
@@ -478,66 +485,336 @@ int fa_tally_enable_scores(fa_tally *t)
     return FA_OK;
 }
 
-/* Every cell's statistics computed once; NULL for a cell without scores. */
-static int compute_cells(fa_scores ***out, const fa_tally *t, const fa_scores_options *o,
-                         fa_error *err)
+/*
+ * Every cell's statistics, then every group's (merged from its cells), each an independent
+ * task run in parallel: a task's result does not depend on which thread runs it, so the
+ * bytes are the same whatever the thread count. The largest merges (all rows, then the base
+ * attributes' groups) go first so that they start early. Each group keeps its metrics and its
+ * sweep and drops its values at once, so at most one merged copy per thread is alive.
+ */
+typedef struct score_task {
+    size_t attr; /* SIZE_MAX: all rows */
+    size_t group;
+    size_t weight; /* values to merge: the larger first */
+} score_task;
+
+typedef struct score_job {
+    const fa_tally *t;
+    const fa_score_request *req;
+    fa_scores **cells;
+    double *grid; /* req->sweep_points slots */
+    size_t n_grid;
+    fa_score_output *out;
+} score_job;
+
+static int task_heavier(const void *a, const void *b)
 {
-    size_t n = fa_intern_count(&t->tuples);
-    fa_scores **cells = fa_calloc_array(n, sizeof *cells);
-    if (cells == NULL) {
+    const score_task *x = a, *y = b;
+    return x->weight < y->weight ? 1 : x->weight > y->weight ? -1 : 0;
+}
+
+/* Cell k's group in attribute a. */
+static size_t cell_member(const fa_tally *t, size_t k, size_t a)
+{
+    const uint32_t *m = (const uint32_t *)(const void *)fa_intern_str(&t->tuples, k);
+    return a < t->n_base ? m[a] : t->tuple_group[k];
+}
+
+static int in_task(const fa_tally *t, size_t k, size_t attr, size_t group)
+{
+    return attr == SIZE_MAX || cell_member(t, k, attr) == group;
+}
+
+/* The statistics of the cells of one group (attr SIZE_MAX: all rows). */
+static int merge_group(fa_scores **out, const score_job *j, size_t attr, size_t group,
+                       fa_error *err)
+{
+    size_t n_cells = fa_intern_count(&j->t->tuples), np = 0;
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+    const fa_scores **parts = fa_calloc_array(n_cells ? n_cells : 1, sizeof *parts);
+    if (parts == NULL) {
         return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
     }
-    int st = FA_OK;
-    for (size_t k = 0; k < n && st == FA_OK; k++) {
-        if (k < t->cell_cap && t->cell_scores[k] != NULL) {
-            st = fa_scores_compute(&cells[k], t->cell_scores[k], o, err);
+    for (size_t k = 0; k < n_cells; k++) {
+        if (j->cells[k] != NULL && in_task(j->t, k, attr, group)) {
+            parts[np++] = j->cells[k];
         }
     }
-    *out = cells;
+    int st = fa_scores_merge(out, parts, np, &j->req->o, err);
+    free(parts);
     return st;
 }
 
-int fa_tally__compute_scores(fa_scores ***groups, fa_scores **overall, const fa_tally *t,
-                             const fa_scores_options *o, fa_error *err)
+/* The sweep of sc at the grid, then sc's values dropped. */
+static int sweep_and_drop(fa_sweep_point **sweep, fa_scores *sc, const score_job *j, fa_error *err)
 {
-    size_t n_attrs = fa_tally_n_attrs(t), n_cells = fa_intern_count(&t->tuples);
-    *overall = NULL;
-    fa_scores **cells = NULL;
-    const fa_scores **parts = fa_calloc_array(n_cells, sizeof *parts);
-    int st = parts ? compute_cells(&cells, t, o, err)
-                   : fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
-    for (size_t a = 0; a < n_attrs && st == FA_OK; a++) {
-        size_t ng = fa_tally_n_groups(t, a);
-        groups[a] = fa_calloc_array(ng, sizeof *groups[a]);
-        if (groups[a] == NULL) {
-            st = fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
-            break;
-        }
-        for (size_t g = 0; g < ng && st == FA_OK; g++) {
-            size_t np = 0;
-            for (size_t k = 0; k < n_cells; k++) {
-                const uint32_t *m = (const uint32_t *)(const void *)fa_intern_str(&t->tuples, k);
-                size_t member = a < t->n_base ? m[a] : t->tuple_group[k];
-                if (cells[k] != NULL && member == g) {
-                    parts[np++] = cells[k];
-                }
+    *sweep = fa_calloc_array(j->n_grid ? j->n_grid : 1, sizeof **sweep);
+    if (*sweep == NULL) {
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    fa_scores_sweep(*sweep, sc, j->grid, j->n_grid);
+    fa_scores_drop_values(sc);
+    return FA_OK;
+}
+
+static int run_task(const score_task *tk, const score_job *j, fa_error *err)
+{
+    int all = tk->attr == SIZE_MAX;
+    fa_scores **dst = all ? &j->out->overall : &j->out->groups[tk->attr][tk->group];
+    fa_sweep_point **sw = all ? &j->out->overall_sweep : &j->out->sweeps[tk->attr][tk->group];
+    int st = merge_group(dst, j, tk->attr, tk->group, err);
+    return st == FA_OK ? sweep_and_drop(sw, *dst, j, err) : st;
+}
+
+/* The first failure in item order (whatever thread met it) fills err. */
+static int first_failure(const int st[], const fa_error errs[], size_t n, fa_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (st[i] != FA_OK) {
+            if (err) {
+                *err = errs[i];
             }
-            st = fa_scores_merge(&groups[a][g], parts, np, o, err);
+            return st[i];
         }
     }
-    if (st == FA_OK) {
-        size_t np = 0;
-        for (size_t k = 0; k < n_cells; k++) {
-            if (cells[k] != NULL) {
-                parts[np++] = cells[k];
+    return FA_OK;
+}
+
+static int compute_cells(fa_scores **cells, const fa_tally *t, const fa_scores_options *o,
+                         int threads, fa_error *err)
+{
+    size_t n = fa_intern_count(&t->tuples);
+    int *st = fa_calloc_array(n ? n : 1, sizeof *st);
+    fa_error *errs = fa_calloc_array(n ? n : 1, sizeof *errs);
+    if (st == NULL || errs == NULL) {
+        free(st);
+        free(errs);
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (size_t k = 0; k < n; k++) {
+        if (k < t->cell_cap && t->cell_scores[k] != NULL) {
+            st[k] = fa_scores_compute(&cells[k], t->cell_scores[k], o, &errs[k]);
+        }
+    }
+    int rc = first_failure(st, errs, n, err);
+    free(st);
+    free(errs);
+    return rc;
+}
+
+/* One task per group of every attribute, and one for all rows unless `overall_done`. */
+static score_task *make_tasks(size_t *n_out, const score_job *j, int overall_done)
+{
+    const fa_tally *t = j->t;
+    size_t n_attrs = fa_tally_n_attrs(t), n_cells = fa_intern_count(&t->tuples), n = 1;
+    for (size_t a = 0; a < n_attrs; a++) {
+        n += fa_tally_n_groups(t, a);
+    }
+    score_task *tasks = fa_calloc_array(n, sizeof *tasks);
+    if (tasks == NULL) {
+        return NULL;
+    }
+    size_t i = 0;
+    for (size_t a = 0; a <= n_attrs; a++) {
+        size_t ng = a < n_attrs ? fa_tally_n_groups(t, a) : overall_done ? 0 : 1;
+        for (size_t g = 0; g < ng; g++, i++) {
+            tasks[i].attr = a < n_attrs ? a : SIZE_MAX;
+            tasks[i].group = g;
+            for (size_t k = 0; k < n_cells; k++) {
+                if (j->cells[k] != NULL && in_task(t, k, tasks[i].attr, g)) {
+                    tasks[i].weight += fa_scores_n_distinct(j->cells[k]);
+                }
             }
         }
-        st = fa_scores_merge(overall, parts, np, o, err);
+    }
+    qsort(tasks, i, sizeof *tasks, task_heavier);
+    *n_out = i;
+    return tasks;
+}
+
+static int run_tasks(const score_job *j, int overall_done, int threads, fa_error *err)
+{
+    size_t n = 0;
+    score_task *tasks = make_tasks(&n, j, overall_done);
+    int *st = fa_calloc_array(n ? n : 1, sizeof *st);
+    fa_error *errs = fa_calloc_array(n ? n : 1, sizeof *errs);
+    int rc = FA_OK;
+    if (tasks == NULL || st == NULL || errs == NULL) {
+        rc = fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    } else {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+        for (size_t i = 0; i < n; i++) {
+            st[i] = run_task(&tasks[i], j, &errs[i]);
+        }
+        rc = first_failure(st, errs, n, err);
+    }
+    free(tasks);
+    free(st);
+    free(errs);
+    return rc;
+}
+
+/* The output's arrays, empty. */
+static int alloc_output(fa_score_output *out, const fa_tally *t, int metrics, int cutoff)
+{
+    size_t na = fa_tally_n_attrs(t);
+    out->n_attrs = na;
+    out->n_groups = fa_calloc_array(na ? na : 1, sizeof *out->n_groups);
+    out->groups = fa_calloc_array(na ? na : 1, sizeof *out->groups);
+    out->sweeps = fa_calloc_array(na ? na : 1, sizeof *out->sweeps);
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+    out->counts = fa_calloc_array(na ? na : 1, sizeof *out->counts);
+    if (!out->n_groups || !out->groups || !out->sweeps || !out->counts) {
+        return -1;
+    }
+    for (size_t a = 0; a < na; a++) {
+        size_t ng = fa_tally_n_groups(t, a), m = ng ? ng : 1;
+        out->n_groups[a] = ng;
+        /* NOLINTBEGIN(bugprone-sizeof-expression): arrays of pointers */
+        if ((metrics && ((out->groups[a] = fa_calloc_array(m, sizeof **out->groups)) == NULL ||
+                         (out->sweeps[a] = fa_calloc_array(m, sizeof **out->sweeps)) == NULL)) ||
+            (cutoff && (out->counts[a] = fa_calloc_array(m, sizeof **out->counts)) == NULL)) {
+            return -1;
+        }
+        /* NOLINTEND(bugprone-sizeof-expression) */
+    }
+    return 0;
+}
+
+/* Every group's counts under the cut-off: tp, fp, tn, fn summed over its cells in order. */
+static void counts_at_cutoff(fa_score_output *out, const fa_tally *t, fa_scores *const cells[])
+{
+    size_t n_cells = fa_intern_count(&t->tuples);
+    out->overall_counts = *fa_tally_overall(t);
+    for (size_t a = 0; a <= out->n_attrs; a++) {
+        size_t ng = a < out->n_attrs ? out->n_groups[a] : 1;
+        for (size_t g = 0; g < ng; g++) {
+            fa_counts *c = a < out->n_attrs ? &out->counts[a][g] : &out->overall_counts;
+            if (a < out->n_attrs) {
+                *c = *fa_tally_group_counts(t, a, g);
+            }
+            c->tp = c->fp = c->tn = c->fn = 0.0;
+            for (size_t k = 0; k < n_cells; k++) {
+                if (cells[k] != NULL && in_task(t, k, a < out->n_attrs ? a : SIZE_MAX, g)) {
+                    fa_counts x;
+                    fa_scores_counts_at(&x, cells[k], out->cutoff.threshold);
+                    c->tp += x.tp;
+                    c->fp += x.fp;
+                    c->tn += x.tn;
+                    c->fn += x.fn;
+                }
+            }
+        }
+    }
+}
+
+/* The cut-off over all rows, the groups' counts under it, and (with metrics) the overall
+ * statistics, which are merged for it anyway. */
+static int apply_cutoff(const score_job *j, fa_error *err)
+{
+    fa_scores *all;
+    int st = merge_group(&all, j, SIZE_MAX, 0, err);
+    if (st != FA_OK) {
+        return st;
+    }
+    const fa_score_request *r = j->req;
+    st = r->cutoff == FA_CUTOFF_TOP_K
+             ? fa_scores_cutoff_top_k(&j->out->cutoff, all, r->cutoff_value, err)
+             : fa_scores_cutoff_top_percent(&j->out->cutoff, all, r->cutoff_value, err);
+    if (st == FA_OK) {
+        counts_at_cutoff(j->out, j->t, j->cells);
+    }
+    if (st == FA_OK && r->metrics) {
+        j->out->overall = all;
+        return sweep_and_drop(&j->out->overall_sweep, all, j, err);
+    }
+    fa_scores_free(all);
+    return st;
+}
+
+/* The threshold grid of all rows, from the cells. */
+static int make_grid(score_job *j, fa_error *err)
+{
+    size_t n_cells = fa_intern_count(&j->t->tuples), np = 0;
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+    const fa_scores **parts = fa_calloc_array(n_cells ? n_cells : 1, sizeof *parts);
+    if (parts == NULL) {
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (size_t k = 0; k < n_cells; k++) {
+        if (j->cells[k] != NULL) {
+            parts[np++] = j->cells[k];
+        }
+    }
+    int st =
+        fa_scores_threshold_grid_parts(j->grid, &j->n_grid, parts, np, j->req->sweep_points, err);
+    free(parts);
+    return st;
+}
+
+void fa_tally__score_output_dispose(fa_score_output *out)
+{
+    int whole = out->n_groups && out->groups && out->sweeps && out->counts;
+    for (size_t a = 0; whole && a < out->n_attrs; a++) {
+        for (size_t g = 0; g < out->n_groups[a]; g++) {
+            if (out->groups[a]) {
+                fa_scores_free(out->groups[a][g]);
+            }
+            if (out->sweeps[a]) {
+                free(out->sweeps[a][g]);
+            }
+        }
+        free(out->groups[a]);
+        free(out->sweeps[a]);
+        free(out->counts[a]);
+    }
+    free(out->n_groups);
+    free(out->groups);
+    free(out->sweeps);
+    free(out->counts);
+    fa_scores_free(out->overall);
+    free(out->overall_sweep);
+    memset(out, 0, sizeof *out);
+}
+
+int fa_tally__compute_scores(fa_score_output *out, const fa_tally *t, const fa_score_request *req,
+                             int threads, fa_error *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t n_cells = fa_intern_count(&t->tuples);
+    int cutoff = req->cutoff != FA_CUTOFF_NONE;
+    if (threads <= 0) {
+        threads = omp_get_max_threads();
+    }
+    double *grid = fa_calloc_array(req->sweep_points ? req->sweep_points : 1, sizeof *grid);
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+    fa_scores **cells = fa_calloc_array(n_cells ? n_cells : 1, sizeof *cells);
+    int st = FA_OK;
+    if (grid == NULL || cells == NULL || alloc_output(out, t, req->metrics, cutoff) != 0) {
+        st = fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    if (st == FA_OK) {
+        st = compute_cells(cells, t, &req->o, threads, err);
+    }
+    score_job j = {t, req, cells, grid, 0, out};
+    if (st == FA_OK && req->metrics) {
+        st = make_grid(&j, err);
+    }
+    if (st == FA_OK && cutoff) {
+        st = apply_cutoff(&j, err);
+    }
+    out->n_sweep = j.n_grid;
+    if (st == FA_OK && req->metrics) {
+        st = run_tasks(&j, cutoff, threads, err);
     }
     for (size_t k = 0; cells && k < n_cells; k++) {
         fa_scores_free(cells[k]);
     }
     free(cells);
-    free(parts);
+    free(grid);
+    if (st != FA_OK) {
+        fa_tally__score_output_dispose(out);
+    }
     return st;
 }

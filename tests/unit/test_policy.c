@@ -265,22 +265,28 @@ static void policy__text_that_is_not_json_is_located_by_line_and_column(void **s
     (void)state;
     /* line 3 is `    {"metric": }`: the value is missing where the '}' stands, column 16 */
     const char *text = "{\n  \"gates\": [\n    {\"metric\": }\n  ]\n}\n";
-    assert_policy_error_at(text, strlen(text), 3, 16, "invalid JSON");
+    const char *msg = "invalid JSON: expected a value (an object, array, string, number, true, "
+                      "false or null), found \"}\"";
+    assert_policy_error_at(text, strlen(text), 3, 16, msg);
     fa_policy *p;
     fa_error err;
     assert_int_equal(fa_policy_parse_json(&p, text, strlen(text), NAME, &err), FA_EPARSE);
     char buf[1400];
     fa_error_format(buf, sizeof buf, &err);
-    assert_string_equal(buf, "policy.json:3:16: error: invalid JSON");
+    assert_string_equal(buf, "policy.json:3:16: error: invalid JSON: expected a value (an object, "
+                             "array, string, number, true, false or null), found "
+                             "\"}\"");
 }
 
 static void policy__unclosed_object_is_invalid_json(void **state)
 {
     (void)state;
-    /* the text ends where '}' is expected: at its last byte, the newline ending line 1
-     * (`{"gates": []` is 12 bytes, so column 13) */
+    /* the text ends where ',' or '}' is expected: after the newline ending line 1, so at
+     * line 2, column 1 */
     const char *text = "{\"gates\": []\n";
-    assert_policy_error_at(text, strlen(text), 1, 13, "invalid JSON");
+    assert_policy_error_at(text, strlen(text), 2, 1,
+                           "invalid JSON: expected ',' or '}', found the end of the text "
+                           "(truncated?)");
 }
 
 static void policy__text_after_the_object_is_invalid(void **state)
@@ -321,7 +327,8 @@ static void policy__nesting_deeper_than_64_is_an_error(void **state)
     }
     text[o++] = '}';
     text[o] = '\0';
-    assert_policy_error_at(text, strlen(text), 1, 1, "JSON nested deeper than 64 levels");
+    /* `{"deep": ` is 9 bytes and opens level 1; the 64th '[' (column 73) opens level 65 */
+    assert_policy_error_at(text, strlen(text), 1, 73, "invalid JSON: nested deeper than 64 levels");
 }
 
 static void policy__top_level_must_be_an_object(void **state)

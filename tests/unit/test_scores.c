@@ -498,6 +498,48 @@ static void scores__threshold_grid_of_margins_spans_min_to_max(void **state)
     fa_scores_free(sc);
 }
 
+static void scores__grid_of_parts_is_the_grid_of_their_union(void **state)
+{
+    (void)state;
+    /* margins in two parts: {-2, 0.5} and {-1, 4}; the union has 4 distinct values */
+    const double s1[] = {-2.0, 0.5}, s2[] = {-1.0, 4.0};
+    const int y[] = {0, 1};
+    fa_scores *a = scores_of(s1, y, NULL, 2), *b = scores_of(s2, y, NULL, 2);
+    const fa_scores *parts[] = {a, b};
+    double grid[4];
+    size_t n;
+    /* 4 points: every distinct value of the union (it had to be merged to know) */
+    assert_int_equal(fa_scores_threshold_grid_parts(grid, &n, parts, 2, 4, NULL), FA_OK);
+    assert_int_equal(n, 4);
+    assert_double_exact(grid[0], -2.0);
+    assert_double_exact(grid[1], -1.0);
+    assert_double_exact(grid[2], 0.5);
+    assert_double_exact(grid[3], 4.0);
+    /* 3 points: min to max of the union, -2 x 1/2 + 4 x 1/2 between */
+    assert_int_equal(fa_scores_threshold_grid_parts(grid, &n, parts, 2, 3, NULL), FA_OK);
+    assert_int_equal(n, 3);
+    assert_double_exact(grid[0], -2.0);
+    assert_double_exact(grid[1], 1.0);
+    assert_double_exact(grid[2], 4.0);
+    /* a part alone with more values than points: the union is not merged, same grid; and
+     * probabilities get i / (K - 1) */
+    const double s3[] = {0.1, 0.2, 0.3}, s4[] = {0.9};
+    const int y3[] = {0, 1, 0};
+    fa_scores *c = scores_of(s3, y3, NULL, 3), *d = scores_of(s4, y, NULL, 1);
+    const fa_scores *pp[] = {c, d};
+    assert_int_equal(fa_scores_threshold_grid_parts(grid, &n, pp, 2, 2, NULL), FA_OK);
+    assert_int_equal(n, 2);
+    assert_double_exact(grid[0], 0.0);
+    assert_double_exact(grid[1], 1.0);
+    /* no parts: an empty grid */
+    assert_int_equal(fa_scores_threshold_grid_parts(grid, &n, pp, 0, 2, NULL), FA_OK);
+    assert_int_equal(n, 0);
+    fa_scores_free(a);
+    fa_scores_free(b);
+    fa_scores_free(c);
+    fa_scores_free(d);
+}
+
 static void scores__roc_curve_steps_through_the_distinct_scores(void **state)
 {
     (void)state;
@@ -892,6 +934,111 @@ static void scores__large_maps_agree_with_a_rank_computation(void **state)
     free_rows(&r);
 }
 
+/* Rows whose scores are mostly printed with six decimals (k / 1e6, what a CSV of rounded
+ * probabilities holds: they are logged and counted in dense counters), every seventh one a
+ * random_rows score (kept in the map). */
+static rows decimal_rows(size_t n, uint64_t seed)
+{
+    rows r = random_rows(n, seed, 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i % 7 != 0) {
+            r.s[i] = (double)(next_random(&seed) % 1000001) / 1e6;
+        }
+    }
+    return r;
+}
+
+static fa_scorestats *merged(fa_scorestats *const parts[], size_t n)
+{
+    fa_scorestats *acc = stats_of(NULL, NULL, NULL, 0);
+    for (size_t k = 0; k < n; k++) {
+        assert_int_equal(fa_scorestats_merge(acc, parts[k], NULL), FA_OK);
+    }
+    return acc;
+}
+
+static void scores__six_decimal_scores_are_counted_exactly(void **state)
+{
+    (void)state;
+    /* 600000 rows: the log fills twice (counters), a tail stays logged, some go to the map */
+    rows r = decimal_rows(600000, 7);
+    fa_scorestats *whole = shard(&r, 0, r.n, 0);
+    fa_scores *sc = compute(whole, NULL);
+    assert_double_close(value_of(sc, FA_SCORE_ROC_AUC), rank_auc(&r), 1e-14);
+    double brier = 0.0, sws = 0.0;
+    for (size_t i = 0; i < r.n; i++) {
+        brier += (r.s[i] - r.y[i]) * (r.s[i] - r.y[i]);
+        sws += r.s[i];
+    }
+    assert_double_exact(fa_scores_weight(sc), (double)r.n);
+    assert_double_close(value_of(sc, FA_SCORE_BRIER), brier / (double)r.n, 1e-13);
+    assert_double_close(value_of(sc, FA_SCORE_MEAN), sws / (double)r.n, 1e-13);
+    assert_int_equal(fa_scorestats_n_distinct(whole), fa_scores_n_distinct(sc));
+    assert_true(fa_scorestats_memory(whole) > 8000000); /* the dense counters */
+    /* shards with counters, with a log alone, with both, merged in two orders */
+    fa_scorestats *p[3] = {shard(&r, 0, 400000, 0), shard(&r, 400000, 450000, 1),
+                           shard(&r, 450000, r.n, 0)};
+    fa_scorestats *q[3] = {p[2], p[0], p[1]};
+    fa_scorestats *m1 = merged(p, 3), *m2 = merged(q, 3);
+    fa_scores *s1 = compute(m1, NULL), *s2 = compute(m2, NULL);
+    assert_same_scores(s1, sc);
+    assert_same_scores(s2, sc);
+    assert_int_equal(fa_scorestats_n_distinct(m2), fa_scores_n_distinct(sc));
+    for (size_t k = 0; k < 3; k++) {
+        fa_scorestats_free(p[k]);
+    }
+    fa_scorestats_free(m1);
+    fa_scorestats_free(m2);
+    fa_scores_free(s1);
+    fa_scores_free(s2);
+    fa_scores_free(sc);
+    fa_scorestats_free(whole);
+    free_rows(&r);
+}
+
+static void scores__a_weight_after_dense_counters_moves_them_to_the_map(void **state)
+{
+    (void)state;
+    /* row 0 twice at weight 1 = row 0 once at weight 2, before (weights from the start, no
+     * log), after the counters filled (they move to the map), or merged in */
+    rows r = decimal_rows(300000, 11);
+    fa_scorestats *a = stats_of(NULL, NULL, NULL, 0), *b = stats_of(NULL, NULL, NULL, 0);
+    assert_int_equal(fa_scorestats_add(a, r.s[0], r.y[0], 1.0, NULL), FA_OK);
+    assert_int_equal(fa_scorestats_add(b, r.s[0], r.y[0], 2.0, NULL), FA_OK);
+    fa_scorestats *c = shard(&r, 1, r.n, 0), *d = shard(&r, 1, r.n, 0);
+    fa_scorestats *e = stats_of(NULL, NULL, NULL, 0);
+    assert_int_equal(fa_scorestats_add(e, r.s[0], r.y[0], 2.0, NULL), FA_OK);
+    for (size_t i = 0; i < r.n; i++) {
+        assert_int_equal(fa_scorestats_add(a, r.s[i], r.y[i], 1.0, NULL), FA_OK);
+        assert_int_equal(fa_scorestats_add(b, r.s[i], r.y[i], i ? 1.0 : 0.0, NULL), FA_OK);
+    }
+    assert_int_equal(fa_scorestats_add(c, r.s[0], r.y[0], 2.0, NULL), FA_OK);
+    assert_int_equal(fa_scorestats_merge(d, e, NULL), FA_OK);
+    fa_scores *sa = compute(a, NULL), *sb = compute(b, NULL), *scc = compute(c, NULL),
+              *sd = compute(d, NULL);
+    assert_double_exact(fa_scores_weight(sa), (double)r.n + 1.0);
+    assert_same_scores(sb, sa);
+    assert_int_equal(fa_scorestats_n_distinct(c), fa_scores_n_distinct(sa));
+    /* c and d saw one row fewer: the same metrics, one row less */
+    assert_int_equal(fa_scores_n_rows(scc) + 1, fa_scores_n_rows(sa));
+    for (int m = 0; m < FA_SCORE_METRIC_COUNT; m++) {
+        double va = value_of(sa, (fa_score_metric)m), vc = value_of(scc, (fa_score_metric)m),
+               vd = value_of(sd, (fa_score_metric)m);
+        assert_memory_equal(&va, &vc, sizeof va);
+        assert_memory_equal(&va, &vd, sizeof va);
+    }
+    fa_scores_free(sa);
+    fa_scores_free(sb);
+    fa_scores_free(scc);
+    fa_scores_free(sd);
+    fa_scorestats_free(a);
+    fa_scorestats_free(b);
+    fa_scorestats_free(c);
+    fa_scorestats_free(d);
+    fa_scorestats_free(e);
+    free_rows(&r);
+}
+
 static void scores__margins_of_every_sign_sort_by_value(void **state)
 {
     (void)state;
@@ -1217,6 +1364,7 @@ int main(void)
         cmocka_unit_test(scores__sweep_rates_without_positives_are_undefined),
         cmocka_unit_test(scores__threshold_grid_is_every_distinct_score_when_few),
         cmocka_unit_test(scores__threshold_grid_of_margins_spans_min_to_max),
+        cmocka_unit_test(scores__grid_of_parts_is_the_grid_of_their_union),
         cmocka_unit_test(scores__roc_curve_steps_through_the_distinct_scores),
         cmocka_unit_test(scores__roc_curve_of_many_scores_keeps_at_most_k_points),
         cmocka_unit_test(scores__top_k_includes_every_row_at_the_cut_score),
@@ -1230,6 +1378,8 @@ int main(void)
         cmocka_unit_test(scores__counts_merge_into_weights_and_back),
         cmocka_unit_test(scores__merge_into_an_empty_accumulator_copies),
         cmocka_unit_test(scores__large_maps_agree_with_a_rank_computation),
+        cmocka_unit_test(scores__six_decimal_scores_are_counted_exactly),
+        cmocka_unit_test(scores__a_weight_after_dense_counters_moves_them_to_the_map),
         cmocka_unit_test(scores__margins_of_every_sign_sort_by_value),
         cmocka_unit_test(scores__bad_rows_are_domain_errors),
         cmocka_unit_test(scores__bad_options_are_invalid),

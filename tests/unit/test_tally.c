@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "include/fairaudit.h"
+#include "metrics/tally.h"
 
 #define assert_double_exact(got, want) check_exact((got), (want), #got, __FILE__, __LINE__)
 
@@ -497,6 +498,114 @@ static void tally__merge_of_different_attributes_is_invalid(void **state)
     fa_tally_free(d);
 }
 
+/* ------------------------------------------------------------ scores per group */
+
+/*
+ * Seven rows of attribute g (group, label, score):
+ *   A: (1, 0.9) (0, 0.8) (1, 0.4) (0, 0.2)      P = 2, N = 2
+ *   B: (1, 0.8) (0, 0.4) (0, 0.1)               P = 1, N = 2
+ * Five distinct scores in all, so the grid is every one of them: 0.1 0.2 0.4 0.8 0.9.
+ */
+static fa_tally *seven_rows(void)
+{
+    static const char *const G[] = {"g"};
+    static const char *const V[7] = {"A", "A", "A", "A", "B", "B", "B"};
+    static const int L[7] = {1, 0, 1, 0, 1, 0, 0};
+    static const double S[7] = {0.9, 0.8, 0.4, 0.2, 0.8, 0.4, 0.1};
+    fa_tally *t;
+    assert_int_equal(fa_tally_create(&t, G, 1, 0, NULL), FA_OK);
+    assert_int_equal(fa_tally_enable_scores(t), FA_OK);
+    for (int i = 0; i < 7; i++) {
+        add(t, &V[i], 1, L[i], 0, 1.0, S[i]);
+    }
+    return t;
+}
+
+static void check_sweep(const fa_sweep_point *p, const double want[5][4])
+{
+    for (int i = 0; i < 5; i++) {
+        assert_double_exact(p[i].threshold, want[i][0]);
+        assert_double_exact(p[i].selection_rate, want[i][1]);
+        assert_double_exact(p[i].tpr, want[i][2]);
+        assert_double_exact(p[i].fpr, want[i][3]);
+    }
+}
+
+static void tally__group_sweeps_share_the_grid_of_all_rows(void **state)
+{
+    (void)state;
+    fa_tally *t = seven_rows();
+    fa_score_request req = {1, 101, FA_CUTOFF_NONE, 0.0, FA_SCORES_OPTIONS_INIT};
+    fa_score_output out;
+    for (int threads = 1; threads <= 2; threads++) {
+        assert_int_equal(fa_tally__compute_scores(&out, t, &req, threads, NULL), FA_OK);
+        assert_int_equal(out.n_sweep, 5);
+        /* threshold, selection rate (of W), TPR (of P), FPR (of N): rows with score >= t */
+        const double a[5][4] = {{0.1, 1.0, 1.0, 1.0},
+                                {0.2, 1.0, 1.0, 1.0},
+                                {0.4, 3.0 / 4.0, 2.0 / 2.0, 1.0 / 2.0},
+                                {0.8, 2.0 / 4.0, 1.0 / 2.0, 1.0 / 2.0},
+                                {0.9, 1.0 / 4.0, 1.0 / 2.0, 0.0 / 2.0}};
+        const double b[5][4] = {{0.1, 1.0, 1.0, 1.0},
+                                {0.2, 2.0 / 3.0, 1.0, 1.0 / 2.0},
+                                {0.4, 2.0 / 3.0, 1.0, 1.0 / 2.0},
+                                {0.8, 1.0 / 3.0, 1.0, 0.0},
+                                {0.9, 0.0, 0.0, 0.0}};
+        const double all[5][4] = {{0.1, 1.0, 1.0, 1.0},
+                                  {0.2, 6.0 / 7.0, 1.0, 3.0 / 4.0},
+                                  {0.4, 5.0 / 7.0, 1.0, 2.0 / 4.0},
+                                  {0.8, 3.0 / 7.0, 2.0 / 3.0, 1.0 / 4.0},
+                                  {0.9, 1.0 / 7.0, 1.0 / 3.0, 0.0}};
+        check_sweep(out.sweeps[0][0], a);
+        check_sweep(out.sweeps[0][1], b);
+        check_sweep(out.overall_sweep, all);
+        /* A: U = 1 (0.9 over both negatives: 2) + (0.4 over 0.2: 1) = 3 of P N = 4 */
+        assert_double_exact(fa_scores_value(out.groups[0][0], FA_SCORE_ROC_AUC, NULL), 0.75);
+        /* the values are gone once the sweep is made: only the metrics stay */
+        assert_true(isnan(fa_scores_min(out.groups[0][0])));
+        fa_tally__score_output_dispose(&out);
+    }
+    fa_tally_free(t);
+}
+
+static void tally__top_k_predicts_the_highest_scores_with_their_ties(void **state)
+{
+    (void)state;
+    fa_tally *t = seven_rows();
+    fa_score_request req = {0, 101, FA_CUTOFF_TOP_K, 2.0, FA_SCORES_OPTIONS_INIT};
+    fa_score_output out;
+    assert_int_equal(fa_tally__compute_scores(&out, t, &req, 0, NULL), FA_OK);
+    /* 0.9 is one row, fewer than 2: the two rows at 0.8 come in together, 3 selected */
+    assert_double_exact(out.cutoff.threshold, 0.8);
+    assert_double_exact(out.cutoff.selected, 3.0);
+    assert_double_exact(out.cutoff.tied, 2.0);
+    assert_int_equal(out.cutoff.ties_included, 1);
+    /* A: 0.9 (1) tp, 0.8 (0) fp, 0.4 (1) fn, 0.2 (0) tn; B: 0.8 (1) tp, two tn */
+    const fa_counts a = {1, 1, 1, 1, 0, 0, 0}, b = {1, 0, 2, 0, 0, 0, 0};
+    fa_counts ga = out.counts[0][0], gb = out.counts[0][1], all = out.overall_counts;
+    assert_true(ga.tp == a.tp && ga.fp == a.fp && ga.tn == a.tn && ga.fn == a.fn);
+    assert_true(gb.tp == b.tp && gb.fp == b.fp && gb.tn == b.tn && gb.fn == b.fn);
+    assert_true(all.tp == 2 && all.fp == 1 && all.tn == 3 && all.fn == 1);
+    assert_int_equal(ga.rows, 4); /* the rest of the counts are the tally's */
+    assert_null(out.groups[0]);   /* no metrics asked */
+    fa_tally__score_output_dispose(&out);
+    /* exactly 3: 0.9 and both 0.8, no tie beyond */
+    req.cutoff_value = 3.0;
+    assert_int_equal(fa_tally__compute_scores(&out, t, &req, 0, NULL), FA_OK);
+    assert_double_exact(out.cutoff.threshold, 0.8);
+    assert_int_equal(out.cutoff.ties_included, 0);
+    fa_tally__score_output_dispose(&out);
+    /* 50 % of 7 = 3.5 rows: 0.9, 0.8, 0.8 are 3, so both rows at 0.4 join: 5 */
+    req.cutoff = FA_CUTOFF_TOP_PERCENT;
+    req.cutoff_value = 50.0;
+    assert_int_equal(fa_tally__compute_scores(&out, t, &req, 0, NULL), FA_OK);
+    assert_double_exact(out.cutoff.threshold, 0.4);
+    assert_double_exact(out.cutoff.selected, 5.0);
+    assert_double_exact(out.cutoff.requested, 3.5);
+    fa_tally__score_output_dispose(&out);
+    fa_tally_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -513,6 +622,8 @@ int main(void)
         cmocka_unit_test(tally__merge_into_an_empty_tally_copies),
         cmocka_unit_test(tally__rows_added_after_a_merge_still_add_up),
         cmocka_unit_test(tally__merge_of_different_attributes_is_invalid),
+        cmocka_unit_test(tally__group_sweeps_share_the_grid_of_all_rows),
+        cmocka_unit_test(tally__top_k_predicts_the_highest_scores_with_their_ties),
     };
     return cmocka_run_group_tests_name("tally", tests, NULL, NULL);
 }

@@ -1,0 +1,2 @@
+#!/bin/bash
+echo "{\"confidence_level\": 1}" > "$TMP/p.json"
