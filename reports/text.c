@@ -133,9 +133,16 @@ int fa_result_write_text(const fa_result *res, FILE *f, fa_error *err)
             res->min_group_size);
     for (size_t i = 0; i < res->n_attributions; i++) {
         const fa_attribution *a = &res->attributions[i];
-        fprintf(f, "\n%s importance, %s%s%s (baseline %.4f, %zu repeats): top features\n",
-                a->method, a->scoring, a->attribute ? " over " : "",
-                a->attribute ? a->attribute : "", a->baseline, a->repeats);
+        if (a->scoring != NULL) { /* permutation importance */
+            fprintf(f, "\n%s importance, %s%s%s (baseline %.4f, %zu repeats): top features\n",
+                    a->method, a->scoring, a->attribute ? " over " : "",
+                    a->attribute ? a->attribute : "", a->baseline, a->repeats);
+        } else { /* Shapley values: mean |phi| */
+            fprintf(f, "\n%s Shapley values (%s)%s%s, %zu rows: top features by mean |phi|\n",
+                    a->method, a->output ? a->output : "margin",
+                    a->attribute ? ", groups of " : "", a->attribute ? a->attribute : "",
+                    a->rows);
+        }
         /* the five largest |mean|, without sorting the stored order */
         int shown[5] = {-1, -1, -1, -1, -1};
         for (int s = 0; s < 5 && (size_t)s < a->n; s++) {
