@@ -41,8 +41,10 @@ int fa_cmd_explain(int argc, char **argv);
 typedef struct explain_args {
     const char *method, *model, *data, *label, *labels_file, *group, *groups_file;
     const char *scoring, *feature_groups, *json_path, *out_path, *max_samples;
+    const char *feature_names; /* --feature-names a,b,c: names for a model file without */
     fa_permutation_options o;
     int quiet;
+    int by_position; /* --match-by-position */
 } explain_args;
 
 /* Everything a run owns, freed in one place. */
@@ -62,32 +64,42 @@ typedef struct explain_run {
 
 static void usage(FILE *f)
 {
+    fputs("Usage: fairaudit explain --method permutation --model MODEL --data X.csv\n"
+          "                         --label COL [OPTIONS]\n"
+          "\n"
+          "Explains a model on a data matrix. Permutation importance: how much a score changes\n"
+          "when one feature's values (or a group of features, moved together) are shuffled\n"
+          "across rows; importance = score(original) - score(shuffled), mean and standard\n"
+          "deviation (ddof 0) over the repeats. The model's features are matched to the\n"
+          "columns of X.csv by name, never by position (a model file without feature names\n"
+          "needs --feature-names or --match-by-position); columns the model does not use are\n"
+          "listed in a warning.\n"
+          "\n"
+          "Input:\n"
+          "  --method METHOD          permutation; tree, linear, exact, kernel and sampling\n"
+          "                           are Shapley values ('fairaudit explain --method kernel\n"
+          "                           --help')\n"
+          "  --model MODEL            XGBoost JSON (Booster.save_model), LightGBM text\n"
+          "                           (save_model(\"m.txt\")) or a linear model JSON;\n"
+          "                           or cmd:PROGRAM ARG... an external model (no shell) fed\n"
+          "                           the data's other columns as CSV on stdin, answering one\n"
+          "                           probability per row (docs/models.md)\n"
+          "  --data X.csv             the feature matrix, one row per example, with a header\n"
+          "  --label COL              true label column (0/1, true/false, yes/no), in X.csv or\n"
+          "                           in --labels-file\n"
+          "  --labels-file Y.csv      a file holding --label, row-aligned with X.csv\n"
+          "  --group COL              sensitive attribute column, for the fairness scorings, in\n"
+          "                           X.csv or in --groups-file\n"
+          "  --groups-file G.csv      a file holding --group, row-aligned with X.csv\n"
+          "  --feature-names A,B,...  names for the features of a model file that has none\n"
+          "                           (XGBoost's f0..fN-1), in the model's order; then matched\n"
+          "                           by name. Or FILE.json: an array of names, or an object\n"
+          "                           with \"feature_names\" (a <ds>_encoding.json)\n",
+          f);
     fputs(
-        "Usage: fairaudit explain --method permutation --model MODEL --data X.csv\n"
-        "                         --label COL [OPTIONS]\n"
-        "\n"
-        "Explains a model on a data matrix. Permutation importance: how much a score changes\n"
-        "when one feature's values (or a group of features, moved together) are shuffled\n"
-        "across rows; importance = score(original) - score(shuffled), mean and standard\n"
-        "deviation (ddof 0) over the repeats. The model's features are matched to the\n"
-        "columns of X.csv by name (an XGBoost model without feature names takes the\n"
-        "columns in order); columns the model does not use are listed in a warning.\n"
-        "\n"
-        "Input:\n"
-        "  --method METHOD          permutation; tree, linear and exact are Shapley values\n"
-        "                           ('fairaudit explain --method tree --help'); kernel and\n"
-        "                           sampling are not available yet\n"
-        "  --model MODEL            XGBoost JSON (Booster.save_model) or a linear model JSON;\n"
-        "                           or cmd:PROGRAM ARG... an external model (no shell) fed\n"
-        "                           the data's other columns as CSV on stdin, answering one\n"
-        "                           probability per row (docs/models.md)\n"
-        "  --data X.csv             the feature matrix, one row per example, with a header\n"
-        "  --label COL              true label column (0/1, true/false, yes/no), in X.csv or\n"
-        "                           in --labels-file\n"
-        "  --labels-file Y.csv      a file holding --label, row-aligned with X.csv\n"
-        "  --group COL              sensitive attribute column, for the fairness scorings, in\n"
-        "                           X.csv or in --groups-file\n"
-        "  --groups-file G.csv      a file holding --group, row-aligned with X.csv\n"
+        "  --match-by-position      a model file without feature names takes the columns of\n"
+        "                           X.csv other than --label and --group, in order (what\n"
+        "                           XGBoost does with a plain matrix; a warning says so)\n"
         "Permutation importance:\n"
         "  --scoring NAME           accuracy (default), balanced_accuracy, roc_auc, log_loss,\n"
         "                           brier, or a fairness summary over --group:\n"
@@ -158,6 +170,8 @@ enum {
     OPT_JSON,
     OPT_OUT,
     OPT_QUIET,
+    OPT_FEATURE_NAMES,
+    OPT_BY_POSITION,
     OPT_HELP
 };
 
@@ -178,6 +192,8 @@ static const struct option LONG_OPTS[] = {
     {"json", required_argument, NULL, OPT_JSON},
     {"out", required_argument, NULL, OPT_OUT},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"feature-names", required_argument, NULL, OPT_FEATURE_NAMES},
+    {"match-by-position", no_argument, NULL, OPT_BY_POSITION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -185,7 +201,7 @@ static const struct option LONG_OPTS[] = {
 /* Returns -1 to go on, or an exit status. */
 static int parse_option(explain_args *a, int c, const char *arg)
 {
-    uint64_t v;
+    uint64_t v = 0;
     switch (c) {
     case OPT_METHOD:
         a->method = arg;
@@ -225,6 +241,12 @@ static int parse_option(explain_args *a, int c, const char *arg)
         break;
     case OPT_QUIET:
         a->quiet = 1;
+        break;
+    case OPT_FEATURE_NAMES:
+        a->feature_names = arg;
+        break;
+    case OPT_BY_POSITION:
+        a->by_position = 1;
         break;
     case OPT_REPEATS:
         if (parse_u64(arg, "--repeats", 1, 1000000, &v)) {
@@ -300,6 +322,10 @@ static int check_args(explain_args *a)
     }
     if (a->groups_file != NULL && a->group == NULL) {
         return fa_cli_usage_error("explain: --groups-file needs --group COL");
+    }
+    if (a->feature_names != NULL && a->by_position) {
+        return fa_cli_usage_error("explain: --feature-names and --match-by-position exclude "
+                                  "each other");
     }
     if ((needs & FA_SCORING_NEEDS_LABELS) && a->label == NULL) {
         return fa_cli_usage_error("explain: --label COL is required with --scoring %s",
@@ -491,50 +517,169 @@ static int is_role_column(const explain_run *run, const explain_args *a, size_t 
     return (a->label && strcmp(name, a->label) == 0) || (a->group && strcmp(name, a->group) == 0);
 }
 
-/* XGBoost names the features of a model fitted without names f0, f1, ... */
-/* The model's features as the data's feature columns in order. */
-static int match_by_position(explain_run *run, const explain_args *a, fa_error *err)
+/*
+ * --match-by-position: the features of a model file without names are the data's columns
+ * other than the label and the group, in order. They are named after those columns, so
+ * that the matching below is by name as always.
+ */
+static int name_by_position(explain_run *run, const explain_args *a, fa_error *err)
 {
     size_t k = 0, nc = fa_table_n_cols(run->data);
+    const char **names = fa_calloc_array(run->p ? run->p : 1, sizeof *names);
+    if (names == NULL) {
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     for (size_t j = 0; j < nc; j++) {
         if (!is_role_column(run, a, j)) {
             if (k < run->p) {
-                run->col_of[k] = j;
+                names[k] = fa_table_column_name(run->data, j);
             }
             k++;
         }
     }
+    int st = FA_OK;
+    char first[128], last[128];
+    const char *f0 = fa_model_feature_name(run->model, 0);
+    const char *fl = fa_model_feature_name(run->model, run->p - 1);
+    fa_error_quote(first, sizeof first, f0 ? f0 : "", f0 ? strlen(f0) : 0);
+    fa_error_quote(last, sizeof last, fl ? fl : "", fl ? strlen(fl) : 0);
     if (k != run->p) {
-        return fa_error_set(err, FA_EINVAL, a->data, 0, 0,
-                            "the model has no feature names (f0..f%zu) and %zu features, but "
-                            "the data has %zu feature columns",
-                            run->p - 1, run->p, k);
+        st = fa_error_set(err, FA_EINVAL, a->data, 0, 0,
+                          "--match-by-position: the model has %zu features (%s..%s), but the "
+                          "data has %zu columns besides the label and the group",
+                          run->p, first, last, k);
+    } else {
+        st = fa_model_set_feature_names(run->model, names, run->p, err);
     }
-    fprintf(stderr,
-            "%s: warning: the model has no feature names (f0..f%zu): its features are the %zu "
-            "columns of %s in order\n",
-            a->model, run->p - 1, run->p, a->data);
-    return FA_OK;
+    if (st == FA_OK) {
+        fprintf(stderr,
+                "%s: warning: --match-by-position: the model's features %s..%s are the %zu "
+                "columns of %s in order\n",
+                a->model, first, last, run->p, a->data);
+    }
+    free(names);
+    return st;
+}
+
+/* A JSON file read whole (feature groups, feature names); errors name line and column. */
+static int read_json(cJSON **out, const char *path, fa_error *err);
+
+/* 1 when s ends with suffix. */
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/*
+ * --feature-names FILE.json: a JSON array of names, or an object holding one under
+ * "feature_names" (the shared data's <ds>_encoding.json).
+ */
+static int name_from_file(explain_run *run, const char *path, fa_error *err)
+{
+    cJSON *root;
+    int st = read_json(&root, path, err);
+    if (st != FA_OK) {
+        return st;
+    }
+    const cJSON *arr = root;
+    const char *jp = "(root)";
+    if (cJSON_IsObject(root)) {
+        arr = cJSON_GetObjectItemCaseSensitive(root, "feature_names");
+        jp = "feature_names";
+    }
+    size_t n = cJSON_IsArray(arr) ? (size_t)cJSON_GetArraySize(arr) : 0;
+    const char **names = fa_calloc_array(n ? n : 1, sizeof *names);
+    if (!cJSON_IsArray(arr)) {
+        st = fa_error_set_json(err, FA_EPARSE, path, jp,
+                               "expected an array of feature names (or an object with "
+                               "\"feature_names\")");
+    } else if (names == NULL) {
+        st = fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    size_t i = 0;
+    const cJSON *v;
+    for (v = arr ? arr->child : NULL; st == FA_OK && v != NULL; v = v->next, i++) {
+        if (!cJSON_IsString(v)) {
+            char at[64];
+            snprintf(at, sizeof at, "%s[%zu]", jp, i);
+            st = fa_error_set_json(err, FA_EPARSE, path, at, "expected a string");
+        } else {
+            names[i] = v->valuestring;
+        }
+    }
+    if (st == FA_OK) {
+        st = fa_model_set_feature_names(run->model, names, n, err);
+        if (st != FA_OK && err != NULL) {
+            char msg[FA_ERROR_MSG_MAX];
+            snprintf(msg, sizeof msg, "--feature-names: %.600s", err->message);
+            fa_error_set_json(err, st, path, jp, "%s", msg);
+        }
+    }
+    free(names);
+    cJSON_Delete(root);
+    return st;
+}
+
+/* --feature-names A,B,...: names for a model file without them. */
+static int name_from_list(explain_run *run, const explain_args *a, fa_error *err)
+{
+    if (ends_with(a->feature_names, ".json")) {
+        return name_from_file(run, a->feature_names, err);
+    }
+    char *copy = fa_strdup(a->feature_names);
+    size_t n = 1;
+    for (const char *p = a->feature_names; *p; p++) {
+        n += *p == ',';
+    }
+    const char **names = fa_calloc_array(n, sizeof *names);
+    if (copy == NULL || names == NULL) {
+        free(copy);
+        free(names);
+        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    char *p = copy;
+    for (size_t i = 0; i < n; i++) {
+        names[i] = p;
+        char *comma = strchr(p, ',');
+        if (comma != NULL) {
+            *comma = '\0';
+            p = comma + 1;
+        }
+    }
+    int st = fa_model_set_feature_names(run->model, names, n, err);
+    if (st != FA_OK && err != NULL) {
+        char msg[FA_ERROR_MSG_MAX];
+        snprintf(msg, sizeof msg, "--feature-names: %.600s", err->message);
+        fa_error_set(err, st, a->model, 0, 0, "%s", msg);
+    }
+    free(names);
+    free(copy);
+    return st;
 }
 
 static int match_columns(explain_run *run, const explain_args *a, fa_error *err)
 {
+    int st = FA_OK;
+    if ((a->feature_names != NULL || a->by_position) && fa_model_has_feature_names(run->model)) {
+        return fa_error_set(err, FA_EINVAL, a->model, 0, 0,
+                            "%s: the model file names its features, which are matched by name",
+                            a->feature_names != NULL ? "--feature-names" : "--match-by-position");
+    }
+    if (a->feature_names != NULL) {
+        st = name_from_list(run, a, err);
+    } else if (a->by_position && !fa_model_has_feature_names(run->model)) {
+        st = name_by_position(run, a, err);
+    }
     size_t nc = fa_table_n_cols(run->data);
     const char **names = fa_alloc_array(nc, sizeof *names);
-    if (names == NULL) {
-        return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st == FA_OK && names == NULL) {
+        st = fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
     }
-    int any = 0; /* a model feature name is a data column */
-    for (size_t j = 0; j < nc; j++) {
+    for (size_t j = 0; st == FA_OK && j < nc; j++) {
         names[j] = fa_table_column_name(run->data, j);
     }
-    for (size_t j = 0; j < run->p && !any; j++) {
-        any = fa_table_column_index(run->data, fa_model_feature_name(run->model, j)) >= 0;
-    }
-    int st;
-    if (!any && !fa_model_has_feature_names(run->model)) {
-        st = match_by_position(run, a, err);
-    } else {
+    if (st == FA_OK) {
         st = fa_model_match_columns(run->col_of, run->model, names, nc, err);
         if (st != FA_OK && err != NULL && err->path[0] == '\0') {
             snprintf(err->path, sizeof err->path, "%s", a->data);
@@ -651,7 +796,7 @@ static int parse_groups(explain_run *run, const cJSON *root, const char *path, f
         obj = fg;
         prefix = "feature_groups";
     }
-    if (!cJSON_IsObject(obj) || obj->child == NULL) {
+    if (obj == NULL || !cJSON_IsObject(obj) || obj->child == NULL) {
         return fa_error_set_json(err, FA_EPARSE, path, *prefix ? prefix : "(root)",
                                  "expected an object of feature groups {\"name\": [\"column\", "
                                  "...]}");
@@ -689,10 +834,11 @@ static int parse_groups(explain_run *run, const cJSON *root, const char *path, f
     return st;
 }
 
-static int load_groups(explain_run *run, const char *path, fa_error *err)
+static int read_json(cJSON **out, const char *path, fa_error *err)
 {
     char *text;
     size_t len;
+    *out = NULL;
     int st = fa_read_file(&text, &len, path, GROUPS_FILE_MAX, err);
     if (st != FA_OK) {
         return st;
@@ -708,11 +854,22 @@ static int load_groups(explain_run *run, const char *path, fa_error *err)
         locate_text(text, root == NULL ? (end ? end : text) : rest, &line, &col);
         st = fa_error_set(err, FA_EPARSE, path, line, col,
                           root == NULL ? "invalid JSON" : "unexpected text after the JSON value");
-    } else {
+        cJSON_Delete(root);
+        root = NULL;
+    }
+    free(text);
+    *out = root;
+    return st;
+}
+
+static int load_groups(explain_run *run, const char *path, fa_error *err)
+{
+    cJSON *root;
+    int st = read_json(&root, path, err);
+    if (st == FA_OK && root != NULL) {
         st = parse_groups(run, root, path, err);
     }
     cJSON_Delete(root);
-    free(text);
     return st;
 }
 

@@ -13,12 +13,12 @@
 #       --labels-file y.csv --label y --repeats 10 --seed 42 --threads T --quiet --json OUT
 #   perm_peer.py sklearn DATA J 10 OUT     (permutation_importance(n_jobs=J), XGBoost n_jobs=1)
 #
-# for T and J in 1 and 2, as whole processes (reading the CSV, loading the model, computing,
-# writing), wall time from bash's EPOCHREALTIME and peak RSS from GNU time (%M; for n_jobs=2
-# that is the parent process only, joblib's workers are separate processes). It prints the
-# table with the ratios, checks that fairaudit's JSON is the same bytes with 1 and 2 threads,
-# and compares the two tools' importances feature by feature (|difference| in combined
-# standard errors, as the golden README's tolerance).
+# for T and J in 1 and 2, interleaved run by run, as whole processes (reading the CSV, loading
+# the model, computing, writing), wall time from bash's EPOCHREALTIME and peak RSS from GNU
+# time (%M; for n_jobs=2 that is the parent process only, joblib's workers are separate
+# processes). It prints the table with the ratios, checks that fairaudit's JSON is the same
+# bytes with 1 and 2 threads, and compares the two tools' importances feature by feature
+# (|difference| in combined standard errors, as the golden README's tolerance).
 #
 # Environment: FA_BENCH_RUNS (default 3), FA_BENCH_PEER_RUNS (default FA_BENCH_RUNS; the peer
 # takes about 50 s a run), FA_BENCH_DATA (default build/bench; the files go to DATA/perm),
@@ -84,20 +84,29 @@ median() {
     sort -g | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }'
 }
 
+# Interleaved (round r: fairaudit 1 and 2 threads, then scikit-learn 1 and 2 jobs), so that a
+# change in the machine's load during the benchmark hits both tools alike.
 declare -A WALL RSS CPU
-for t in 1 2; do
-    for _ in $(seq "$RUNS"); do
+: >"$WORK/fa_1.t"
+: >"$WORK/fa_2.t"
+: >"$WORK/sk_1.t"
+: >"$WORK/sk_2.t"
+for r in $(seq "$(( RUNS > PEER_RUNS ? RUNS : PEER_RUNS ))"); do
+    for t in 1 2; do
+        [ "$r" -le "$RUNS" ] || continue
         measure "$BIN" explain --method permutation --model "$DATA/model.json" \
             --data "$DATA/X.csv" --labels-file "$DATA/y.csv" --label y --repeats $REPEATS \
-            --seed 42 --threads "$t" --quiet --json "$WORK/fa_$t.json"
-    done | median >"$WORK/m"
-    read -r WALL[fa$t] RSS[fa$t] CPU[fa$t] <"$WORK/m"
+            --seed 42 --threads "$t" --quiet --json "$WORK/fa_$t.json" >>"$WORK/fa_$t.t"
+    done
+    for j in 1 2; do
+        [ "$r" -le "$PEER_RUNS" ] || continue
+        measure "$PY" "$HERE/perm_peer.py" sklearn "$DATA" "$j" $REPEATS "$WORK/sk_$j.json" \
+            >>"$WORK/sk_$j.t"
+    done
 done
-for j in 1 2; do
-    for _ in $(seq "$PEER_RUNS"); do
-        measure "$PY" "$HERE/perm_peer.py" sklearn "$DATA" "$j" $REPEATS "$WORK/sk_$j.json"
-    done | median >"$WORK/m"
-    read -r WALL[sk$j] RSS[sk$j] CPU[sk$j] <"$WORK/m"
+for k in fa1 fa2 sk1 sk2; do
+    median <"$WORK/${k:0:2}_${k:2}.t" >"$WORK/m"
+    read -r WALL[$k] RSS[$k] CPU[$k] <"$WORK/m"
 done
 
 same=no

@@ -1,7 +1,8 @@
 /*
  * explain/model.c - the model interface: loading a model file (its format recognised from its
- * content), the accessors, batch prediction through the back end's vtable, and matching a
- * data matrix's columns to the model's features by name.
+ * content: LightGBM's text format starts with a line "tree", else JSON), the accessors, batch
+ * prediction through the back end's vtable, and matching a data matrix's columns to the model's
+ * features by name.
  *
  * Every back end predicts its native output (margins for linear and XGBoost models,
  * probabilities for an external command with a logistic link); fa_model_predict converts it
@@ -375,7 +376,11 @@ int fa_model_load(fa_model **out, const char *path, fa_error *err)
     if (st != FA_OK) {
         return st;
     }
-    st = fa_model__parse_json(out, text, len, path, err);
+    if (fa_lightgbm__looks_like(text, len)) {
+        st = fa_lightgbm__parse(out, text, len, path, err);
+    } else {
+        st = fa_model__parse_json(out, text, len, path, err);
+    }
     free(text);
     return st;
 }
@@ -481,21 +486,58 @@ static void list_missing(char *msg, size_t size, const fa_model *m, const size_t
 }
 
 /*
- * XGBoost's rule for a model fitted on a plain matrix (no feature names in the file): the
- * data's columns by position, when the data has exactly the model's number of columns.
+ * A model file without feature names (XGBoost's f0..fN-1, LightGBM's Column_0..) whose default
+ * names are not columns of the data: refused, since features are matched by name, never by
+ * position (a column order that differs from the training matrix's would give wrong
+ * predictions silently).
  */
-static int match_by_position(size_t col_of[], const fa_model *m, size_t n_cols, fa_error *err)
+static int refuse_positional(const fa_model *m, size_t n_cols, fa_error *err)
 {
-    if (n_cols != m->n_features) {
+    return fa_error_set(err, FA_EINVAL, NULL, 0, 0,
+                        "the model file names no features (only the defaults %s..%s) and the "
+                        "data (%zu columns) has no column %s: features are matched by name, "
+                        "never by position; save the model with feature names, name them "
+                        "(--feature-names, fa_model_set_feature_names), or take the data's "
+                        "columns in order explicitly (--match-by-position)",
+                        m->names[0], m->names[m->n_features - 1], n_cols, m->names[0]);
+}
+
+int fa_model_set_feature_names(fa_model *m, const char *const names[], size_t n, fa_error *err)
+{
+    if (m == NULL || (n > 0 && names == NULL)) {
         return fa_error_set(err, FA_EINVAL, NULL, 0, 0,
-                            "the model file names no features (f0..f%zu stand for matrix "
-                            "columns by position), but the data has %zu columns, not %zu",
-                            m->n_features - 1, n_cols, m->n_features);
+                            "fa_model_set_feature_names: no model or no names");
     }
-    for (size_t j = 0; j < m->n_features; j++) {
-        col_of[j] = j;
+    if (n != m->n_features) {
+        return fa_error_set(err, FA_EINVAL, NULL, 0, 0,
+                            "%zu feature names given for a model of %zu features", n,
+                            m->n_features);
     }
-    return FA_OK;
+    fa_intern t;
+    fa_intern_init(&t);
+    int st = FA_OK;
+    for (size_t j = 0; j < n && st == FA_OK; j++) {
+        size_t k, len = strlen(names[j]), before = fa_intern_count(&t);
+        char q[96];
+        if (len == 0) {
+            st = fa_error_set(err, FA_EINVAL, NULL, 0, 0, "feature name %zu is empty", j + 1);
+        } else if (fa_intern_get(&t, names[j], len, &k) != 0) {
+            st = fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
+        } else if (fa_intern_count(&t) == before) {
+            fa_error_quote(q, sizeof q, names[j], len);
+            st =
+                fa_error_set(err, FA_EINVAL, NULL, 0, 0,
+                             "feature name %s is given twice (names %zu and %zu)", q, k + 1, j + 1);
+        }
+    }
+    fa_intern_dispose(&t);
+    if (st == FA_OK) {
+        st = fa_model__set_names(m, names, n, NULL, err);
+    }
+    if (st == FA_OK) {
+        m->unnamed = 0;
+    }
+    return st;
 }
 
 int fa_model_match_columns(size_t col_of[], const fa_model *m, const char *const names[],
@@ -524,12 +566,10 @@ int fa_model_match_columns(size_t col_of[], const fa_model *m, const char *const
         }
     }
     size_t n_missing = 0;
-    int positional =
-        st == FA_OK && m->unnamed && fa_intern_find(&t, m->names[0], strlen(m->names[0])) < 0;
-    if (positional) {
-        st = match_by_position(col_of, m, n_cols, err);
+    if (st == FA_OK && m->unnamed && fa_intern_find(&t, m->names[0], strlen(m->names[0])) < 0) {
+        st = refuse_positional(m, n_cols, err);
     }
-    for (size_t j = 0; j < m->n_features && st == FA_OK && !positional; j++) {
+    for (size_t j = 0; j < m->n_features && st == FA_OK; j++) {
         long k = fa_intern_find(&t, m->names[j], strlen(m->names[j]));
         col_of[j] = k < 0 ? SIZE_MAX : first[k];
         n_missing += k < 0;

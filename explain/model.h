@@ -1,7 +1,8 @@
 /*
  * explain/model.h - the model boundary inside explain/: one vtable with a batch predict
  * callback and a payload, shared by every back end (linear.c, xgboost.c, external.c), the
- * JSON helpers the file readers share, and read-only views of the parsed models for the
+ * JSON helpers the file readers share, the LightGBM text reader (lightgbm.c), and read-only
+ * views of the parsed models for the
  * explainers (linear Shapley values, TreeSHAP).
  *
  * Private to the library: nothing here is in include/fairaudit.h.
@@ -113,6 +114,13 @@ int fa_linear__from_json(fa_model **out, const struct cJSON *root, const fa_mode
 /* Builds an XGBoost model from a parsed Booster.save_model document. */
 int fa_xgboost__from_json(fa_model **out, const struct cJSON *root, const fa_model_json *c);
 
+/* 1 when a file's text is LightGBM's text model format (a first line "tree"). */
+int fa_lightgbm__looks_like(const char *text, size_t len);
+
+/* Parses a LightGBM text model held in memory; errors name `name`:line:column. */
+int fa_lightgbm__parse(fa_model **out, const char *text, size_t len, const char *name,
+                       fa_error *err);
+
 /* ------------------------------------------------ views for the explainers */
 
 /* A linear model's parameters: margin = intercept + sum_j coef[j] * (x[j] - mean[j]) / scale[j]. */
@@ -158,54 +166,48 @@ int fa_xgboost__trees(const fa_xgboost_tree **trees, size_t *n_trees, double *ba
 int fa_xgboost__set_float32(fa_model *m, int on);
 
 /*
- * Incremental prediction, for permutation importance, which changes a few columns of the same
- * matrix over and over. When only the columns of a set S change, a row can reach another
+ * Incremental prediction, for permutation importance, which replaces a few columns of the
+ * same matrix over and over. When only the columns of a set S change, a row can reach another
  * leaf of a tree only if the path it took tests a column of S, and then only from the first
- * node of that path that does: the nodes above it see the same values. So the leaves of the
- * unchanged rows are recorded once (fa_xgboost__predict_leaves), and a changed matrix is
- * predicted (fa_xgboost__delta_predict) by walking only those rows and trees, from that
- * node; the leaves are then added in tree order as in fa_model_predict, so the margins are
- * the same bits as a full prediction.
- *
- * A leaf record holds the leaf each row reaches in each tree, as an index within the tree
- * (breadth-first, as fa_xgboost_tree), in blocks of rows (the layout is xgboost.c's).
+ * node of that path that does: the nodes above it see the same values. An index of the
+ * matrix (fa_xgboost__index_create) keeps, per block of rows, the rows that reach each leaf of
+ * each tree and each row's exact sum of leaves (fixed point, xgboost.c); a changed matrix is
+ * then predicted (fa_xgboost__delta_predict) by walking again only the rows of the leaves
+ * below a split on S, from that split, and adding the change of their leaf to their sum.
+ * Integer sums do not depend on the order of the terms, so the margins are the bits of
+ * fa_model_predict on the changed matrix, whatever the thread or the task order.
  */
+typedef struct fa_xgboost_index fa_xgboost_index;
+
+/* Bytes an index of n_rows rows takes; SIZE_MAX when m is not an XGBoost model or overflow. */
+size_t fa_xgboost__index_bytes(const fa_model *m, size_t n_rows);
 
 /*
- * Entries (uint16_t) of the leaf record of n_rows rows into *n. FA_EINVAL when m is not an
- * XGBoost model, FA_EDOMAIN when a tree has more than 65536 nodes (its leaves do not fit a
- * uint16_t), FA_ENOMEM when the count overflows.
+ * The index of x (row-major, n_rows x fa_model_n_features(m); borrowed until
+ * fa_xgboost__index_free, as is m) and x's margins (FA_OUTPUT_MARGIN, the bits of
+ * fa_model_predict) into margins[]. FA_EINVAL when m is not an XGBoost model; FA_EDOMAIN when
+ * its sums are not exact (float32 mode, leaves of too many binary orders), n_rows is 0 or the
+ * model too large: predict in full then; FA_ENOMEM.
  */
-int fa_xgboost__leaf_record_size(size_t *n, const fa_model *m, size_t n_rows);
+int fa_xgboost__index_create(fa_xgboost_index **out, double margins[], const fa_model *m,
+                             const double x[], size_t n_rows);
 
-/*
- * Margins (FA_OUTPUT_MARGIN, the same bits as fa_model_predict) of the n_rows rows of x
- * (row-major, fa_model_n_features(m) columns) into out[], and their leaf record into
- * leaves[] (fa_xgboost__leaf_record_size entries). m must be a model that function accepts.
- */
-void fa_xgboost__predict_leaves(double out[], uint16_t leaves[], const fa_model *m,
-                                const double x[], size_t n_rows);
+void fa_xgboost__index_free(fa_xgboost_index *ix);
 
-/* A thread's workspace for incremental prediction: the changed columns and per-node marks. */
+/* A thread's workspace for incremental prediction. */
 typedef struct fa_xgboost_delta fa_xgboost_delta;
 
-/*
- * A workspace for model m (borrowed until fa_xgboost__delta_free), no column marked.
- * FA_EINVAL when m is not an XGBoost model, FA_ENOMEM.
- */
-int fa_xgboost__delta_create(fa_xgboost_delta **out, const fa_model *m);
+/* A workspace for index ix (borrowed) and changed sets of up to max_cols columns. */
+int fa_xgboost__delta_create(fa_xgboost_delta **out, const fa_xgboost_index *ix, size_t max_cols);
 
 void fa_xgboost__delta_free(fa_xgboost_delta *d);
 
-/* Marks the columns cols[0..n_cols) (each below fa_model_n_features) as the changed set S. */
-void fa_xgboost__delta_set_columns(fa_xgboost_delta *d, const size_t cols[], size_t n_cols);
-
 /*
- * Margins of the n_rows rows of x, which must equal rows first_row .. first_row + n_rows - 1
- * of the matrix the record `leaves` was made from outside the marked columns: the same bits
- * as fa_model_predict with FA_OUTPUT_MARGIN.
+ * Margins (the bits of fa_model_predict with FA_OUTPUT_MARGIN) of the indexed matrix with the
+ * n_cols (<= max_cols, distinct) columns cols[] changed: row i takes column c from row
+ * perm[i] (perm NULL: row i) of src, a matrix of the same shape (src NULL: the indexed one).
  */
-void fa_xgboost__delta_predict(double out[], const fa_xgboost_delta *d, const double x[],
-                               size_t n_rows, const uint16_t leaves[], size_t first_row);
+void fa_xgboost__delta_predict(double out[], fa_xgboost_delta *d, const size_t cols[],
+                               size_t n_cols, const double src[], const size_t perm[]);
 
 #endif

@@ -26,10 +26,12 @@
  * holds a block of rows, refilled from the matrix block by block. Nothing is allocated once
  * the work starts.
  *
- * Speed: for an XGBoost model, the baseline prediction also records the leaf each row
- * reaches in each tree (shared by the threads, 2 bytes per row and tree, up to
- * FA_PERMUTATION__LEAF_BYTES), and a repeat re-walks only the rows and trees whose path
- * tests a shuffled column (fa_xgboost__delta_predict): the same bits, about 3x faster.
+ * Speed: for an XGBoost model, the baseline prediction also builds an index of the rows by
+ * the leaf they reach in each tree, with their exact sums of leaves (shared by the threads,
+ * about 2 bytes per row and tree plus a copy of the matrix by column, up to
+ * FA_PERMUTATION__LEAF_BYTES; model.h), and a repeat re-walks only the rows of the leaves
+ * below a split on a shuffled column, from that split (fa_xgboost__delta_predict): no
+ * window is needed, and the margins are the bits of a full prediction.
  *
  * An undefined score (roc_auc with one class, a summary over fewer than two defined groups)
  * is NAN; it propagates to the importances and their mean, as in numpy.
@@ -59,8 +61,9 @@
  * 1e5 x 20 doubles (16 MB) per thread stays a whole-matrix copy on a 2-core machine. */
 #define FA_PERMUTATION__WINDOW_BYTES ((size_t)256 << 20)
 
-/* Largest record of the rows' leaves for incremental prediction (2 bytes per tree and row:
- * 20 MB for 1e5 rows and 100 trees); beyond it every repeat predicts in full. */
+/* Largest index of the rows for incremental prediction (about 2 bytes per tree and row and a
+ * copy of the matrix: 38 MB for 1e5 rows, 20 features and 100 trees); beyond it every repeat
+ * predicts in full. */
 #define FA_PERMUTATION__LEAF_BYTES ((size_t)256 << 20)
 
 /* The subsample's random stream: a "feature index" no feature has. */
@@ -104,7 +107,8 @@ typedef struct problem {
     const size_t *unit_start; /* n_units + 1 offsets into unit_cols */
     const size_t *unit_cols;
     size_t n_units, repeats, window_rows;
-    const uint16_t *leaves; /* the leaves of an XGBoost model's rows, or NULL */
+    const fa_xgboost_index *index; /* an XGBoost model's index of the rows, or NULL */
+    size_t max_unit;               /* columns of the largest unit */
     scoring sc;
     double threshold;
     size_t min_group_size;
@@ -119,7 +123,7 @@ typedef struct scored {
 
 /* One thread's workspace, allocated before the work starts. */
 typedef struct workspace {
-    double *window; /* window_rows x p */
+    double *window; /* window_rows x p; NULL with pb->index */
     double *pred;   /* m */
     size_t *perm;   /* m */
     gsl_rng *rng;
@@ -127,7 +131,7 @@ typedef struct workspace {
     fa_counts *counts;       /* n_groups, summaries only */
     double *vals;            /* n_groups */
     unsigned char *excl;     /* n_groups */
-    fa_xgboost_delta *delta; /* with pb->leaves */
+    fa_xgboost_delta *delta; /* with pb->index */
     size_t failed_task;      /* SIZE_MAX: none */
     fa_error err;
 } workspace;
@@ -343,19 +347,6 @@ static void set_columns(double *window, const problem *pb, const size_t cols[], 
     }
 }
 
-/* Predicts rows [s, s + rows) of the window into ws->pred + s: in full, or from the recorded
- * leaves when the model allows it (the same bits). */
-static int predict_window(workspace *ws, const problem *pb, size_t s, size_t rows)
-{
-    if (pb->leaves == NULL) {
-        return fa_model_predict(pb->model, ws->pred + s, ws->window, rows, FA_OUTPUT_PROBABILITY,
-                                &ws->err);
-    }
-    fa_xgboost__delta_predict(ws->pred + s, ws->delta, ws->window, rows, pb->leaves, s);
-    fa_model__convert(pb->model, ws->pred + s, rows, FA_OUTPUT_PROBABILITY);
-    return FA_OK;
-}
-
 /* Repeat r of unit k: shuffle, predict every row through the window, score. */
 static int run_task(workspace *ws, const problem *pb, size_t k, size_t r, double *out)
 {
@@ -368,8 +359,11 @@ static int run_task(workspace *ws, const problem *pb, size_t k, size_t r, double
         ws->perm[i] = i;
     }
     gsl_ran_shuffle(ws->rng, ws->perm, m, sizeof *ws->perm);
-    if (ws->delta != NULL) {
-        fa_xgboost__delta_set_columns(ws->delta, cols, n_cols);
+    if (ws->delta != NULL) { /* the same bits as predicting the shuffled matrix in full */
+        fa_xgboost__delta_predict(ws->pred, ws->delta, cols, n_cols, NULL, ws->perm);
+        fa_model__convert(pb->model, ws->pred, m, FA_OUTPUT_PROBABILITY);
+        *out = score(ws, pb, ws->pred);
+        return FA_OK;
     }
     for (size_t s = 0; s < m; s += b) {
         size_t rows = m - s < b ? m - s : b;
@@ -377,7 +371,8 @@ static int run_task(workspace *ws, const problem *pb, size_t k, size_t r, double
             memcpy(ws->window, pb->x + s * p, rows * p * sizeof *ws->window);
         }
         set_columns(ws->window, pb, cols, n_cols, ws->perm, s, rows);
-        int st = predict_window(ws, pb, s, rows);
+        int st = fa_model_predict(pb->model, ws->pred + s, ws->window, rows, FA_OUTPUT_PROBABILITY,
+                                  &ws->err);
         if (whole) {
             set_columns(ws->window, pb, cols, n_cols, NULL, s, rows);
         }
@@ -409,13 +404,16 @@ static int workspace_init(workspace *ws, const problem *pb)
     memset(ws, 0, sizeof *ws);
     ws->failed_task = SIZE_MAX;
     fa_error_clear(&ws->err);
-    ws->window = fa_alloc_array(pb->window_rows * pb->p, sizeof *ws->window);
+    if (pb->index == NULL) {
+        ws->window = fa_alloc_array(pb->window_rows * pb->p, sizeof *ws->window);
+    }
     ws->pred = fa_alloc_array(pb->m, sizeof *ws->pred);
     ws->perm = fa_alloc_array(pb->m, sizeof *ws->perm);
     ws->rng = gsl_rng_alloc(gsl_rng_mt19937);
-    int bad = ws->window == NULL || ws->pred == NULL || ws->perm == NULL || ws->rng == NULL;
-    if (pb->leaves != NULL) {
-        bad |= fa_xgboost__delta_create(&ws->delta, pb->model) != FA_OK;
+    int bad = (pb->index == NULL && ws->window == NULL) || ws->pred == NULL || ws->perm == NULL ||
+              ws->rng == NULL;
+    if (pb->index != NULL) {
+        bad |= fa_xgboost__delta_create(&ws->delta, pb->index, pb->max_unit) != FA_OK;
     }
     if (pb->sc.kind == SK_ROC_AUC) {
         bad |= (ws->pairs = fa_alloc_array(pb->m, sizeof *ws->pairs)) == NULL;
@@ -429,7 +427,7 @@ static int workspace_init(workspace *ws, const problem *pb)
     if (bad) {
         return -1;
     }
-    if (pb->window_rows >= pb->m) {
+    if (ws->window != NULL && pb->window_rows >= pb->m) {
         memcpy(ws->window, pb->x, pb->m * pb->p * sizeof *ws->window);
     }
     return 0;
@@ -698,33 +696,44 @@ static int run_tasks(fa_permutation_result *r, workspace *ws, int threads, const
     return first->err.status < 0 ? first->err.status : FA_EINTERNAL;
 }
 
-/* The baseline's predictions, recording the rows' leaves when pb->leaves (== leaves) is set. */
-static int predict_baseline(double pred[], uint16_t leaves[], const problem *pb, fa_error *err)
+/*
+ * The baseline's predictions into pred[] (m entries), building the index of the rows into
+ * pb->index when the model has one and it fits leaf_bytes (else NULL: every repeat then
+ * predicts in full, which gives the same bits, so a failed index only costs time).
+ */
+static int predict_baseline(double pred[], fa_xgboost_index **index, problem *pb, size_t leaf_bytes,
+                            fa_error *err)
 {
-    if (pb->leaves == NULL) {
-        return fa_model_predict(pb->model, pred, pb->x, pb->m, FA_OUTPUT_PROBABILITY, err);
+    *index = NULL;
+    if (fa_xgboost__index_bytes(pb->model, pb->m) <= leaf_bytes &&
+        fa_xgboost__index_create(index, pred, pb->model, pb->x, pb->m) == FA_OK) {
+        pb->index = *index;
+        fa_model__convert(pb->model, pred, pb->m, FA_OUTPUT_PROBABILITY);
+        return FA_OK;
     }
-    fa_xgboost__predict_leaves(pred, leaves, pb->model, pb->x, pb->m);
-    fa_model__convert(pb->model, pred, pb->m, FA_OUTPUT_PROBABILITY);
-    return FA_OK;
+    return fa_model_predict(pb->model, pred, pb->x, pb->m, FA_OUTPUT_PROBABILITY, err);
 }
 
 /* Baseline, then every task, then the means and standard deviations. */
-static int compute(fa_permutation_result *r, const problem *pb, uint16_t leaves[], int threads,
+static int compute(fa_permutation_result *r, problem *pb, size_t leaf_bytes, int threads,
                    fa_error *err)
 {
     workspace *ws = fa_calloc_array((size_t)threads, sizeof *ws);
-    if (ws == NULL) {
+    double *base = fa_alloc_array(pb->m, sizeof *base);
+    fa_xgboost_index *index = NULL;
+    if (ws == NULL || base == NULL) {
+        free(ws);
+        free(base);
         return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
     }
-    int st = FA_OK, made = 0;
+    int st = predict_baseline(base, &index, pb, leaf_bytes, err), made = 0;
     for (; made < threads && st == FA_OK; made++) {
         if (workspace_init(&ws[made], pb) != 0) {
             st = fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory");
         }
     }
     if (st == FA_OK) {
-        st = predict_baseline(ws[0].pred, leaves, pb, err);
+        memcpy(ws[0].pred, base, pb->m * sizeof *base);
     }
     if (st == FA_OK) {
         r->baseline = score(&ws[0], pb, ws[0].pred);
@@ -739,6 +748,9 @@ static int compute(fa_permutation_result *r, const problem *pb, uint16_t leaves[
         workspace_dispose(&ws[i]);
     }
     free(ws);
+    free(base);
+    fa_xgboost__index_free(index);
+    pb->index = NULL;
     return st;
 }
 
@@ -755,27 +767,10 @@ static int plan(problem *pb, const fa_permutation_options *o, size_t window_byte
     }
     size_t row_bytes = pb->p * sizeof(double) * (size_t)threads;
     pb->window_rows = pb->m;
-    if (pb->m > window_bytes / row_bytes) {
+    if (row_bytes > 0 && pb->m > window_bytes / row_bytes) {
         pb->window_rows = window_bytes / row_bytes > 0 ? window_bytes / row_bytes : 1;
     }
     return threads;
-}
-
-/*
- * The record of the rows' leaves for incremental prediction, when the model has one and it
- * fits leaf_bytes; else NULL (every repeat then predicts in full, which gives the same bits,
- * so a failed allocation only costs time).
- */
-static uint16_t *plan_leaves(problem *pb, size_t leaf_bytes)
-{
-    size_t n = 0;
-    if (fa_xgboost__leaf_record_size(&n, pb->model, pb->m) != FA_OK || n == 0 ||
-        n > leaf_bytes / sizeof(uint16_t)) {
-        return NULL;
-    }
-    uint16_t *leaves = fa_alloc_array(n, sizeof *leaves);
-    pb->leaves = leaves;
-    return leaves;
 }
 
 int fa_permutation__run(fa_permutation_result **out, const fa_model *m, const double x[],
@@ -802,7 +797,6 @@ int fa_permutation__run(fa_permutation_result **out, const fa_model *m, const do
     pb.seed = opts->seed;
     rows_data rd = {NULL, NULL, NULL};
     size_t *unit_start = NULL, *unit_cols = NULL;
-    uint16_t *leaves = NULL;
     fa_permutation_result *r = NULL;
     const double *labels = pb.sc.needs & FA_SCORING_NEEDS_LABELS ? y : NULL;
     if (select_rows(&rd, &pb, x, n_rows, labels, group, opts->max_samples) != 0 ||
@@ -811,13 +805,15 @@ int fa_permutation__run(fa_permutation_result **out, const fa_model *m, const do
     } else {
         pb.unit_start = unit_start;
         pb.unit_cols = unit_cols;
+        for (size_t k = 0; k < pb.n_units; k++) {
+            size_t w = unit_start[k + 1] - unit_start[k];
+            pb.max_unit = w > pb.max_unit ? w : pb.max_unit;
+        }
         r = result_create(&pb, opts);
         int threads = plan(&pb, opts, window_bytes);
-        leaves = r != NULL ? plan_leaves(&pb, leaf_bytes) : NULL;
         st = r == NULL ? fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "out of memory")
-                       : compute(r, &pb, leaves, threads, err);
+                       : compute(r, &pb, leaf_bytes, threads, err);
     }
-    free(leaves);
     free(rd.x);
     free(rd.y);
     free(rd.g);

@@ -11,11 +11,15 @@
  * leaf value is split_conditions at a leaf (base_weights is the weight before the learning
  * rate and is not used).
  *
- * Summation: by default the float32 leaf values are added in double, in tree order, which
- * differs from XGBoost's own margin by up to ~2.4e-6 on the shared models (probabilities by
- * ~1.4e-7). A flag (fa_xgboost__set_float32) switches to XGBoost's arithmetic: a float
- * accumulator starting from the float32 base margin (-logf(1/base_score - 1)), adding the
- * leaves in tree order, which reproduces Booster.predict(output_margin=True) bit for bit.
+ * Summation: by default the float32 leaf values are added exactly, in fixed point (an int64
+ * count of the smallest power of two among the leaves' lowest bits; fixed_point_setup), and
+ * the base margin added to the sum rounded once to double. This differs from XGBoost's own
+ * margin by up to ~2.4e-6 on the shared models (probabilities by ~1.4e-7), since XGBoost
+ * sums in float32. A model whose leaves span more than ~2^61 in those units (never seen) falls
+ * back to adding the leaves in double in tree order. A flag (fa_xgboost__set_float32) switches
+ * to XGBoost's arithmetic: a float accumulator starting from the float32 base margin
+ * (-logf(1/base_score - 1)), adding the leaves in tree order, which reproduces
+ * Booster.predict(output_margin=True) bit for bit.
  *
  * Validation is strict, since a model file is input: every child index must lie inside its
  * tree, every node must be reached at most once from the root (so every path ends: no cycle
@@ -29,18 +33,20 @@
  * (f32_boundary), so a step is two loads and one compare with no conversion; a leaf is a
  * split to itself, so a step has no test and no branch (a data-dependent branch there cost
  * about a quarter of the time); rows go in blocks of BLOCK, all rows of a block one tree
- * level at a time (WALK_BLOCK), which keeps a tree in cache and lets the rows' steps overlap
+ * level at a time (walk_block), which keeps a tree in cache and lets the rows' steps overlap
  * (about 2.5x faster than walking row by row). Nothing is written outside the caller's
  * output, so predict is thread-safe.
  *
- * Incremental prediction (fa_xgboost__delta_*, model.h): permutation importance changes a
- * few columns at a time, and a row's path in a tree can change only below the first split on
- * a changed column. From a record of every row's leaves, only those rows are walked again,
- * from that split (about a fifth of the (row, tree) pairs and two thirds of their steps on a
- * 100-tree depth-6 model over 20 features); the leaf values are then added in tree order
- * exactly as a full prediction adds them, so the margins are the same bits. (Adding the
- * changed leaves' differences to the old margin would skip the unchanged trees but round
- * differently.)
+ * Incremental prediction (fa_xgboost__index_*, fa_xgboost__delta_*, model.h): permutation
+ * importance changes a few columns at a time, and a row's path in a tree can change only at a
+ * split on a changed column. An index lists, per block of INDEX_BLOCK rows, the rows that
+ * reach each leaf (a bucket), and keeps every row's exact sum. A changed matrix is predicted
+ * by visiting only the buckets of leaves below a split on a changed column; each row of such
+ * a bucket tests the changed splits of its (known) path, and only a row that now turns at
+ * one walks on, from the topmost such split (on the 100-tree depth-6 benchmark: a fifth of
+ * the (row, tree) pairs are tested, a third of those walk). Its sum changes by the difference
+ * of the two leaves, exactly, so the margins are the bits of a full prediction whatever the
+ * order. Branches on the data are replaced by masks: they mispredict half the time.
  */
 #include "explain/model.h"
 
@@ -59,16 +65,23 @@
 #define TREES "learner.gradient_booster.model.trees"
 /* Rows predicted together, tree by tree (16 to 128 measure about the same). */
 #define BLOCK 64
-/* Rows of a block of the leaf record, predicted together by fa_xgboost__delta_predict (a
- * multiple of BLOCK; 256 is about 15% faster than 64 there: the lists of rows a tree walks
- * get longer). */
-#define RECORD_BLOCK 256
-_Static_assert(RECORD_BLOCK % BLOCK == 0, "a block of rows lies inside a block of the record");
+/* Rows of a block of the index (fa_xgboost__index_create): row numbers within a block fit a
+ * uint16_t, and a block's rows (2048 x 20 doubles: 320 kB) stay in the L2 cache while a
+ * repeat re-walks them. */
+#define INDEX_BLOCK 2048
+_Static_assert(INDEX_BLOCK <= 65536, "a row within a block fits a uint16_t");
+/* Rows of a bucket walked together, one level at a time. */
+#define WALK_LANES 16
+/* Largest |sum of leaves| in fixed point: a row's sum, and a sum's change, fit an int64_t. */
+#define FIXED_LIMIT 0x1p61
 /* The split feature's high bit marks "a missing value goes right". */
 #define DEFAULT_RIGHT 0x80000000u
 /* Largest tree and feature count accepted (node indices and features fit 31 bits). */
 #define MAX_NODES ((size_t)INT32_MAX)
-#define MAX_FEATURES ((size_t)INT32_MAX)
+#define MAX_FEATURES (((size_t)1 << 30) - 1)
+/* In a delta workspace's copy of the nodes, marks a split on a changed column: its feature
+ * field then holds the column's slot in the changed set (fa_xgboost__delta_predict). */
+#define FROM_SLOT 0x40000000u
 
 /*
  * A node of the flat array (16 bytes). At a split: `left` is the left child's absolute index
@@ -96,6 +109,8 @@ typedef struct xgb {
     double base;            /* base margin, double */
     float base32;           /* base margin as XGBoost computes it in float32 */
     int float32;            /* 1: accumulate in float like XGBoost */
+    int64_t *fixed;         /* per node: the leaf value / scale, an integer; NULL: not exact */
+    double scale;           /* a power of two */
 } xgb;
 
 /* One tree while it is read: its arrays in the file's numbering. */
@@ -126,6 +141,7 @@ static void xgb_free(void *payload)
     free(g->depth);
     free(g->nodes);
     free(g->leaf);
+    free(g->fixed);
     free(g);
 }
 
@@ -173,62 +189,73 @@ static inline uint32_t step(const xnode *nodes, uint32_t at, const double row[])
 }
 
 /*
- * The margins of rows [0, nb) of a block (nb <= BLOCK), tree by tree. Within a tree all rows
- * of the block descend one level at a time, for as many levels as the tree is deep, so the
- * steps of different rows overlap in the processor (a row already at its leaf stays there).
- * With lb non-NULL, the leaf of row i in tree t is recorded at lb[t * RECORD_BLOCK + i].
+ * The leaves (absolute node indices) that rows [0, nb) of a block (nb <= BLOCK) reach in
+ * tree t. All rows descend one level at a time, for as many levels as the tree is deep, so
+ * the steps of different rows overlap in the processor (a row at its leaf stays there).
  */
-#define WALK_BLOCK(ACC_T)                                                                          \
-    do {                                                                                           \
-        uint32_t idx[BLOCK];                                                                       \
-        for (size_t t = 0; t < g->n_trees; t++) {                                                  \
-            const uint32_t root = g->root[t];                                                      \
-            for (size_t i = 0; i < nb; i++) {                                                      \
-                idx[i] = root;                                                                     \
-            }                                                                                      \
-            for (uint32_t d = 0; d < g->depth[t]; d++) {                                           \
-                for (size_t i = 0; i < nb; i++) {                                                  \
-                    idx[i] = step(nodes, idx[i], xb + i * n_cols);                                 \
-                }                                                                                  \
-            }                                                                                      \
-            for (size_t i = 0; i < nb; i++) {                                                      \
-                acc[i] += (ACC_T)g->leaf[idx[i]];                                                  \
-            }                                                                                      \
-            for (size_t i = 0; lb != NULL && i < nb; i++) {                                        \
-                lb[t * RECORD_BLOCK + i] = (uint16_t)(idx[i] - root);                              \
-            }                                                                                      \
-        }                                                                                          \
-    } while (0)
-
-/* The margins of x's rows, and their leaves into `leaves` when not NULL. */
-static void predict_rows(double out[], uint16_t leaves[], const xgb *g, const double x[],
-                         size_t n_rows, size_t n_cols)
+static inline void walk_block(uint32_t idx[], const xgb *g, size_t t, const double xb[], size_t nb,
+                              size_t n_cols)
 {
     const xnode *nodes = g->nodes;
+    const uint32_t root = g->root[t];
+    for (size_t i = 0; i < nb; i++) {
+        idx[i] = root;
+    }
+    for (uint32_t d = 0; d < g->depth[t]; d++) {
+        for (size_t i = 0; i < nb; i++) {
+            idx[i] = step(nodes, idx[i], xb + i * n_cols);
+        }
+    }
+}
+
+/*
+ * The margins of x's rows, block by block, tree by tree: exact sums in fixed point when the
+ * model allows them (the default), XGBoost's float32 sums in tree order (float32 mode), or
+ * double sums in tree order (a model whose leaves span too many binary orders).
+ */
+static void predict_rows(double out[], const xgb *g, const double x[], size_t n_rows, size_t n_cols)
+{
+    uint32_t idx[BLOCK];
     for (size_t i0 = 0; i0 < n_rows; i0 += BLOCK) {
         size_t nb = n_rows - i0 < BLOCK ? n_rows - i0 : BLOCK;
         const double *xb = x + i0 * n_cols;
-        uint16_t *lb = NULL;
-        if (leaves != NULL) { /* the block lies inside one block of the record */
-            size_t at = i0 % RECORD_BLOCK;
-            lb = leaves + (i0 - at) * g->n_trees + at;
-        }
         if (g->float32) {
             float acc[BLOCK];
             for (size_t i = 0; i < nb; i++) {
                 acc[i] = g->base32;
             }
-            WALK_BLOCK(float);
+            for (size_t t = 0; t < g->n_trees; t++) {
+                walk_block(idx, g, t, xb, nb, n_cols);
+                for (size_t i = 0; i < nb; i++) {
+                    acc[i] += (float)g->leaf[idx[i]];
+                }
+            }
             for (size_t i = 0; i < nb; i++) {
                 out[i0 + i] = (double)acc[i];
+            }
+        } else if (g->fixed != NULL) {
+            int64_t acc[BLOCK] = {0};
+            for (size_t t = 0; t < g->n_trees; t++) {
+                walk_block(idx, g, t, xb, nb, n_cols);
+                for (size_t i = 0; i < nb; i++) {
+                    acc[i] += g->fixed[idx[i]];
+                }
+            }
+            for (size_t i = 0; i < nb; i++) {
+                out[i0 + i] = g->base + (double)acc[i] * g->scale;
             }
         } else {
             double acc[BLOCK];
             for (size_t i = 0; i < nb; i++) {
                 acc[i] = g->base;
             }
-            WALK_BLOCK(double);
-            /* acc[0..nb) is set above; cppcheck cannot see through WALK_BLOCK */
+            for (size_t t = 0; t < g->n_trees; t++) {
+                walk_block(idx, g, t, xb, nb, n_cols);
+                for (size_t i = 0; i < nb; i++) {
+                    acc[i] += g->leaf[idx[i]];
+                }
+            }
+            /* acc[0..nb) is set above; cppcheck does not see it */
             // cppcheck-suppress uninitvar
             memcpy(out + i0, acc, nb * sizeof *acc);
         }
@@ -239,7 +266,7 @@ static int xgb_predict(double out[], const double x[], size_t n_rows, size_t n_c
                        void *payload)
 {
     (void)err;
-    predict_rows(out, NULL, payload, x, n_rows, n_cols);
+    predict_rows(out, payload, x, n_rows, n_cols);
     return FA_OK;
 }
 
@@ -842,6 +869,73 @@ static int read_booster(xgb *g, const fa_model_json *c, const cJSON *learner, si
     return st;
 }
 
+/* ------------------------------------------------------------ exact sums */
+
+/*
+ * The exponent e of the lowest set bit of v (v = odd integer * 2^e), for a nonzero float32
+ * value held in a double: frexp gives v = f * 2^k with f in [0.5, 1), and f * 2^24 is an
+ * integer, since a float32 has 24 significant bits.
+ */
+static int lowest_bit(double v)
+{
+    int k;
+    double f = frexp(fabs(v), &k);
+    uint64_t mant = (uint64_t)ldexp(f, 24);
+    int e = k - 24;
+    while ((mant & 1u) == 0) {
+        mant >>= 1;
+        e++;
+    }
+    return e;
+}
+
+/*
+ * Fixed point (why: permutation importance's incremental prediction). Every leaf value is a
+ * float32, an integer multiple of 2^e for the smallest e over the leaves; when every sum of
+ * one leaf per tree stays below 2^61 in those units (leaves within ~2^55 of each other in
+ * magnitude: always so for models fairaudit has met), the margins are computed as
+ *
+ *     margin = base + (double)(sum of the leaves / 2^e, an exact int64) * 2^e
+ *
+ * The sum is exact, so it does not depend on the order of the terms: a prediction can then
+ * be updated by adding the changes of a few trees' leaves, and still give the bits of a full
+ * prediction. The result is the correctly rounded sum of the leaves (rounded once, then the
+ * base is added), which differs from adding the leaves one by one in double by a few ulps at
+ * most. Otherwise g->fixed stays NULL and the leaves are added in double, in tree order.
+ */
+static int fixed_point_setup(xgb *g)
+{
+    int e_min = INT32_MAX;
+    double bound = 0.0;
+    for (size_t t = 0; t < g->n_trees; t++) {
+        double top = 0.0;
+        for (size_t q = g->root[t]; q < g->root[t] + g->trees[t].n_nodes; q++) {
+            double v = g->leaf[q];
+            if (v != 0.0) {
+                int e = lowest_bit(v);
+                e_min = e < e_min ? e : e_min;
+                top = fabs(v) > top ? fabs(v) : top;
+            }
+        }
+        bound += top;
+    }
+    if (e_min == INT32_MAX) { /* every leaf is 0 */
+        e_min = 0;
+    }
+    if (!(ldexp(bound, -e_min) < FIXED_LIMIT)) {
+        return FA_OK;
+    }
+    g->fixed = fa_alloc_array(g->n_nodes > 0 ? g->n_nodes : 1, sizeof *g->fixed);
+    if (g->fixed == NULL) {
+        return FA_ENOMEM;
+    }
+    for (size_t q = 0; q < g->n_nodes; q++) {
+        g->fixed[q] = (int64_t)ldexp(g->leaf[q], -e_min);
+    }
+    g->scale = ldexp(1.0, e_min);
+    return FA_OK;
+}
+
 /* ------------------------------------------------------------ internal API */
 
 int fa_xgboost__from_json(fa_model **out, const cJSON *root, const fa_model_json *c)
@@ -871,6 +965,9 @@ int fa_xgboost__from_json(fa_model **out, const cJSON *root, const fa_model_json
     }
     if (st == FA_OK) {
         st = read_booster(g, c, learner, num_feature);
+    }
+    if (st == FA_OK && fixed_point_setup(g) != FA_OK) {
+        st = oom(c);
     }
     if (st != FA_OK) {
         fa_model_free(m);
@@ -904,46 +1001,161 @@ int fa_xgboost__set_float32(fa_model *m, int on)
 
 /* ------------------------------------------------------------ incremental prediction */
 
-/* "No node of the path tests a changed column". */
+/* "No split on a changed column above this node". */
 #define NO_NODE UINT32_MAX
 
-struct fa_xgboost_delta {
+struct fa_xgboost_index {
     const xgb *g;
-    size_t n_cols;
-    unsigned char *marked; /* n_cols: 1 for a column of the changed set S */
-    uint32_t *start;       /* per node: the first split above it testing S, or NO_NODE */
-    uint32_t *level;       /* per node: edges from its root */
-    uint32_t *walk;        /* per tree: steps from its shallowest split on S; 0: none */
+    const double *x; /* borrowed: n_rows x n_cols */
+    size_t n_rows, n_cols, n_blocks;
+    int64_t *sum;   /* n_rows: each row's sum of leaves, in fixed point */
+    uint32_t *off;  /* per block, n_nodes + 1 bounds: the bucket of node q is [off[q], off[q+1]) */
+    uint16_t *rows; /* per block, n_trees * INDEX_BLOCK rows (within the block), by leaf */
+    double *cols;   /* n_cols x n_rows: x by column, for gathering shuffled columns */
 };
 
-/*
- * The record is in blocks of RECORD_BLOCK rows: block b holds tree t's leaves of its rows at
- * [(b * n_trees + t) * RECORD_BLOCK, + RECORD_BLOCK), so that the leaves of one tree are read
- * in a row.
- */
-int fa_xgboost__leaf_record_size(size_t *n, const fa_model *m, size_t n_rows)
+struct fa_xgboost_delta {
+    const fa_xgboost_index *ix;
+    size_t max_cols;
+    xnode *nodes;    /* the model's nodes; a split on a changed column reads its slot */
+    size_t *slot;    /* per column: its slot in the changed set, or SIZE_MAX */
+    uint32_t *start; /* per node: the first split on a changed column above it, or NO_NODE */
+    uint32_t *level; /* per node: edges from its root */
+    uint32_t *above; /* per node: the nearest split on a changed column above it, or NO_NODE */
+    uint8_t *side;   /* per node: 1 when it lies right of `above` */
+    uint32_t *hit, *hit_steps; /* leaves below a split on a changed column; steps below it */
+    size_t n_hit;
+    double *pcol;   /* max_cols x n_rows: the changed columns' new values */
+    int64_t *acc;   /* INDEX_BLOCK */
+    uint32_t *from; /* INDEX_BLOCK: where the rows of a bucket whose path changes go on */
+    uint16_t *who;  /* INDEX_BLOCK: those rows */
+};
+
+/* a * b + c, or SIZE_MAX when it overflows. */
+static size_t mul_add(size_t a, size_t b, size_t c)
 {
+    if (a != 0 && b > (SIZE_MAX - c) / a) {
+        return SIZE_MAX;
+    }
+    return a * b + c;
+}
+
+static size_t add_sat(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+size_t fa_xgboost__index_bytes(const fa_model *m, size_t n_rows)
+{
+    if (m == NULL || m->vt != &XGB_VT) {
+        return SIZE_MAX;
+    }
+    const xgb *g = m->payload;
+    size_t blocks = n_rows / INDEX_BLOCK + (n_rows % INDEX_BLOCK != 0);
+    size_t b = mul_add(n_rows, sizeof(int64_t), 0);
+    b = add_sat(b, mul_add(mul_add(blocks, g->n_nodes, blocks), sizeof(uint32_t), 0));
+    b = add_sat(b, mul_add(mul_add(blocks, g->n_trees, 0), INDEX_BLOCK * sizeof(uint16_t), 0));
+    return add_sat(b, mul_add(mul_add(n_rows, m->n_features, 0), sizeof(double), 0));
+}
+
+void fa_xgboost__index_free(fa_xgboost_index *ix)
+{
+    if (ix == NULL) {
+        return;
+    }
+    free(ix->sum);
+    free(ix->off);
+    free(ix->rows);
+    free(ix->cols);
+    free(ix);
+}
+
+/* Block b of the index: each row's leaves, their sum and margin, the buckets. */
+static void index_block(fa_xgboost_index *ix, double margins[], uint32_t lb[], uint32_t pos[],
+                        size_t b)
+{
+    const xgb *g = ix->g;
+    const size_t p = ix->n_cols, r0 = b * INDEX_BLOCK;
+    const size_t nb = ix->n_rows - r0 < INDEX_BLOCK ? ix->n_rows - r0 : INDEX_BLOCK;
+    uint32_t idx[BLOCK];
+    for (size_t i0 = 0; i0 < nb; i0 += BLOCK) {
+        size_t n = nb - i0 < BLOCK ? nb - i0 : BLOCK;
+        for (size_t t = 0; t < g->n_trees; t++) {
+            walk_block(idx, g, t, ix->x + (r0 + i0) * p, n, p);
+            memcpy(lb + t * INDEX_BLOCK + i0, idx, n * sizeof *idx);
+        }
+    }
+    int64_t *sum = ix->sum + r0;
+    uint32_t *off = ix->off + b * (g->n_nodes + 1);
+    uint16_t *rows = ix->rows + b * g->n_trees * INDEX_BLOCK;
+    memset(sum, 0, nb * sizeof *sum);
+    memset(off, 0, (g->n_nodes + 1) * sizeof *off);
+    for (size_t t = 0; t < g->n_trees; t++) {
+        for (size_t i = 0; i < nb; i++) {
+            sum[i] += g->fixed[lb[t * INDEX_BLOCK + i]];
+            off[lb[t * INDEX_BLOCK + i] + 1]++;
+        }
+    }
+    for (size_t q = 0; q < g->n_nodes; q++) {
+        off[q + 1] += off[q];
+    }
+    memcpy(pos, off, g->n_nodes * sizeof *pos);
+    for (size_t t = 0; t < g->n_trees; t++) { /* rows in increasing order within a bucket */
+        for (size_t i = 0; i < nb; i++) {
+            rows[pos[lb[t * INDEX_BLOCK + i]]++] = (uint16_t)i;
+        }
+    }
+    for (size_t i = 0; i < nb; i++) {
+        margins[r0 + i] = g->base + (double)sum[i] * g->scale;
+    }
+}
+
+int fa_xgboost__index_create(fa_xgboost_index **out, double margins[], const fa_model *m,
+                             const double x[], size_t n_rows)
+{
+    *out = NULL;
     if (m == NULL || m->vt != &XGB_VT) {
         return FA_EINVAL;
     }
     const xgb *g = m->payload;
-    for (size_t t = 0; t < g->n_trees; t++) {
-        if (g->trees[t].n_nodes > (size_t)UINT16_MAX + 1) {
-            return FA_EDOMAIN;
-        }
+    if (g->fixed == NULL || g->float32 || n_rows == 0 || g->n_trees > UINT32_MAX / INDEX_BLOCK ||
+        g->n_nodes >= UINT32_MAX || fa_xgboost__index_bytes(m, n_rows) == SIZE_MAX) {
+        return FA_EDOMAIN;
     }
-    size_t blocks = n_rows / RECORD_BLOCK + (n_rows % RECORD_BLOCK != 0);
-    if (g->n_trees > 0 && blocks > SIZE_MAX / RECORD_BLOCK / g->n_trees) {
+    fa_xgboost_index *ix = calloc(1, sizeof *ix);
+    if (ix == NULL) {
         return FA_ENOMEM;
     }
-    *n = blocks * RECORD_BLOCK * g->n_trees;
+    ix->g = g;
+    ix->x = x;
+    ix->n_rows = n_rows;
+    ix->n_cols = m->n_features;
+    ix->n_blocks = n_rows / INDEX_BLOCK + (n_rows % INDEX_BLOCK != 0);
+    ix->sum = fa_alloc_array(n_rows, sizeof *ix->sum);
+    ix->off = fa_alloc_array(ix->n_blocks, (g->n_nodes + 1) * sizeof *ix->off);
+    ix->rows = fa_alloc_array(ix->n_blocks * g->n_trees, INDEX_BLOCK * sizeof *ix->rows);
+    ix->cols = fa_alloc_array(n_rows, (ix->n_cols > 0 ? ix->n_cols : 1) * sizeof *ix->cols);
+    uint32_t *lb = fa_alloc_array(g->n_trees > 0 ? g->n_trees : 1, INDEX_BLOCK * sizeof *lb);
+    uint32_t *pos = fa_alloc_array(g->n_nodes > 0 ? g->n_nodes : 1, sizeof *pos);
+    if (ix->sum == NULL || ix->off == NULL || ix->rows == NULL || ix->cols == NULL || lb == NULL ||
+        pos == NULL) {
+        free(lb);
+        free(pos);
+        fa_xgboost__index_free(ix);
+        return FA_ENOMEM;
+    }
+    for (size_t b = 0; b < ix->n_blocks; b++) {
+        index_block(ix, margins, lb, pos, b);
+    }
+    for (size_t i = 0; i < n_rows; i++) {
+        for (size_t j = 0; j < ix->n_cols; j++) {
+            ix->cols[j * n_rows + i] = x[i * ix->n_cols + j];
+        }
+    }
+    free(lb);
+    free(pos);
+    *out = ix;
     return FA_OK;
-}
-
-void fa_xgboost__predict_leaves(double out[], uint16_t leaves[], const fa_model *m,
-                                const double x[], size_t n_rows)
-{
-    predict_rows(out, leaves, m->payload, x, n_rows, m->n_features);
 }
 
 void fa_xgboost__delta_free(fa_xgboost_delta *d)
@@ -951,138 +1163,217 @@ void fa_xgboost__delta_free(fa_xgboost_delta *d)
     if (d == NULL) {
         return;
     }
-    free(d->marked);
+    free(d->nodes);
+    free(d->slot);
     free(d->start);
     free(d->level);
-    free(d->walk);
+    free(d->above);
+    free(d->side);
+    free(d->hit);
+    free(d->hit_steps);
+    free(d->pcol);
+    free(d->acc);
+    free(d->from);
+    free(d->who);
     free(d);
 }
 
-int fa_xgboost__delta_create(fa_xgboost_delta **out, const fa_model *m)
+int fa_xgboost__delta_create(fa_xgboost_delta **out, const fa_xgboost_index *ix, size_t max_cols)
 {
     *out = NULL;
-    if (m == NULL || m->vt != &XGB_VT) {
-        return FA_EINVAL;
-    }
-    const xgb *g = m->payload;
     fa_xgboost_delta *d = calloc(1, sizeof *d);
     if (d == NULL) {
         return FA_ENOMEM;
     }
-    d->g = g;
-    d->n_cols = m->n_features;
-    d->marked = fa_calloc_array(d->n_cols > 0 ? d->n_cols : 1, sizeof *d->marked);
-    d->start = fa_alloc_array(g->n_nodes > 0 ? g->n_nodes : 1, sizeof *d->start);
-    d->level = fa_alloc_array(g->n_nodes > 0 ? g->n_nodes : 1, sizeof *d->level);
-    d->walk = fa_calloc_array(g->n_trees > 0 ? g->n_trees : 1, sizeof *d->walk);
-    if (d->marked == NULL || d->start == NULL || d->level == NULL || d->walk == NULL) {
+    const size_t nn = ix->g->n_nodes > 0 ? ix->g->n_nodes : 1;
+    d->ix = ix;
+    d->max_cols = max_cols;
+    d->nodes = fa_alloc_array(nn, sizeof *d->nodes);
+    d->slot = fa_alloc_array(ix->n_cols > 0 ? ix->n_cols : 1, sizeof *d->slot);
+    d->start = fa_alloc_array(nn, sizeof *d->start);
+    d->level = fa_alloc_array(nn, sizeof *d->level);
+    d->above = fa_alloc_array(nn, sizeof *d->above);
+    d->side = fa_alloc_array(nn, sizeof *d->side);
+    d->hit = fa_alloc_array(nn, sizeof *d->hit);
+    d->hit_steps = fa_alloc_array(nn, sizeof *d->hit_steps);
+    d->pcol = fa_alloc_array(ix->n_rows, (max_cols > 0 ? max_cols : 1) * sizeof *d->pcol);
+    d->acc = fa_alloc_array(INDEX_BLOCK, sizeof *d->acc);
+    d->from = fa_alloc_array(INDEX_BLOCK, sizeof *d->from);
+    d->who = fa_alloc_array(INDEX_BLOCK, sizeof *d->who);
+    if (!d->nodes || !d->slot || !d->start || !d->level || !d->above || !d->side || !d->hit ||
+        !d->hit_steps || !d->pcol || !d->acc || !d->from || !d->who) {
         fa_xgboost__delta_free(d);
         return FA_ENOMEM;
+    }
+    for (size_t j = 0; j < ix->n_cols; j++) {
+        d->slot[j] = SIZE_MAX;
     }
     *out = d;
     return FA_OK;
 }
 
-/* Per node, the first split on S above it, from the parents down (children follow parents). */
-void fa_xgboost__delta_set_columns(fa_xgboost_delta *d, const size_t cols[], size_t n_cols)
+/*
+ * Marks the splits on the columns cols[] in the workspace's copy of the nodes (their feature
+ * becomes the column's slot | FROM_SLOT), links every node to the nearest marked split above
+ * it (and the side it lies on), and lists the leaves below a marked split with the steps
+ * from the first such split's children to the deepest level of the tree. Parents precede
+ * children in the numbering, so one pass suffices.
+ */
+static void delta_mark(fa_xgboost_delta *d, const size_t cols[], size_t n_cols)
 {
-    const xgb *g = d->g;
-    memset(d->marked, 0, d->n_cols * sizeof *d->marked);
-    for (size_t c = 0; c < n_cols; c++) {
-        d->marked[cols[c]] = 1;
+    const xgb *g = d->ix->g;
+    memcpy(d->nodes, g->nodes, g->n_nodes * sizeof *d->nodes);
+    for (size_t k = 0; k < n_cols; k++) {
+        d->slot[cols[k]] = k;
     }
+    d->n_hit = 0;
     for (size_t t = 0; t < g->n_trees; t++) {
         const uint32_t root = g->root[t], end = root + (uint32_t)g->trees[t].n_nodes;
-        uint32_t shallowest = NO_NODE;
-        d->start[root] = NO_NODE;
+        d->start[root] = d->above[root] = NO_NODE;
         d->level[root] = 0;
         for (uint32_t q = root; q < end; q++) {
-            const xnode *nd = g->nodes + q;
+            xnode *nd = d->nodes + q;
+            uint32_t s = d->start[q];
             if (nd->left == q) { /* a leaf */
+                if (s != NO_NODE) {
+                    d->hit[d->n_hit] = q;
+                    d->hit_steps[d->n_hit] = g->depth[t] - d->level[s] - 1;
+                    d->n_hit++;
+                }
                 continue;
             }
-            uint32_t s = d->start[q];
-            if (d->marked[nd->feature & ~DEFAULT_RIGHT]) {
+            size_t k = d->slot[nd->feature & ~DEFAULT_RIGHT];
+            const uint32_t l = nd->left;
+            if (k != SIZE_MAX) {
                 s = s == NO_NODE ? q : s;
-                shallowest = d->level[q] < shallowest ? d->level[q] : shallowest;
+                nd->feature = (nd->feature & DEFAULT_RIGHT) | FROM_SLOT | (uint32_t)k;
+                d->above[l] = d->above[l + 1] = q;
+                d->side[l] = 0;
+                d->side[l + 1] = 1;
+            } else {
+                d->above[l] = d->above[l + 1] = d->above[q];
+                d->side[l] = d->side[l + 1] = d->side[q];
             }
-            d->start[nd->left] = d->start[nd->left + 1] = s;
-            d->level[nd->left] = d->level[nd->left + 1] = d->level[q] + 1;
+            d->start[l] = d->start[l + 1] = s;
+            d->level[l] = d->level[l + 1] = d->level[q] + 1;
         }
-        d->walk[t] = shallowest == NO_NODE ? 0 : g->depth[t] - shallowest;
+    }
+    for (size_t k = 0; k < n_cols; k++) {
+        d->slot[cols[k]] = SIZE_MAX;
     }
 }
 
 /*
- * The leaf values of rows [0, nb) of a block in tree t into val[]: the recorded leaf, or for
- * the rows whose path tests S, the leaf reached from the first such split. Those rows descend
- * together one level at a time, as in WALK_BLOCK, for as many levels as there are below the
- * shallowest split on S (about what each row needs: removing a row at its leaf from the list
- * costs more than the steps it saves).
+ * One step of row r from node `at`, as step() does, except that a marked split reads the
+ * row's new value of its column from pc (the changed columns, n_rows apart, from row r on).
  */
-static void delta_tree(double val[], const fa_xgboost_delta *d, size_t t, const double xb[],
-                       const uint16_t lb[], size_t nb)
+static inline uint32_t delta_step(const xnode *nodes, uint32_t at, const double row[],
+                                  const double pc[], size_t n_rows)
 {
-    const xgb *g = d->g;
-    const xnode *nodes = g->nodes;
-    const uint32_t root = g->root[t];
-    const size_t p = d->n_cols;
-    if (d->walk[t] == 0) {
-        for (size_t i = 0; i < nb; i++) {
-            val[i] = g->leaf[root + lb[i]];
+    const xnode *nd = nodes + at;
+    const size_t f = nd->feature & ~(DEFAULT_RIGHT | FROM_SLOT);
+    /* the address selected with a mask, not a branch (which mispredicts half the time) */
+    const uintptr_t from = 0u - (uintptr_t)((nd->feature >> 30) & 1u);
+    const uintptr_t a = (uintptr_t)(row + f), b = (uintptr_t)(pc + f * n_rows);
+    double v = *(const double *)((a & ~from) | (b & from));
+    uint32_t right = (uint32_t)(v >= nd->thr) | ((uint32_t)(v != v) & (nd->feature >> 31));
+    return nd->left + right;
+}
+
+/*
+ * The rows of bucket [lo, hi) of a block (leaf hit h; rows r0 + rows[k]), their sums updated.
+ * A row leaves the leaf only if one of the marked splits on the leaf's path now sends it the
+ * other way, and then from the topmost such split: so each row first tests the marked splits
+ * of the path (the same for every row of the bucket, bottom up, without branching on the
+ * data), and only the rows that turn somewhere walk on, together, from the other child.
+ */
+static void delta_bucket(fa_xgboost_delta *d, const uint16_t rows[], size_t lo, size_t hi, size_t h,
+                         size_t r0)
+{
+    const fa_xgboost_index *ix = d->ix;
+    const int64_t *fixed = ix->g->fixed;
+    const uint32_t leaf = d->hit[h], steps = d->hit_steps[h];
+    const xnode *nodes = d->nodes;
+    const size_t p = ix->n_cols, n = ix->n_rows;
+    size_t moved = 0;
+    const uint32_t top = d->above[leaf];
+    if (d->above[top] == NO_NODE) { /* one changed split on the path: a shorter loop */
+        const xnode *nd = nodes + top;
+        const double *pc = d->pcol + r0 + (size_t)(nd->feature & ~(DEFAULT_RIGHT | FROM_SLOT)) * n;
+        const uint32_t side = d->side[leaf], dr = nd->feature >> 31, other = nd->left + !side;
+        for (size_t k = lo; k < hi; k++) {
+            double v = pc[rows[k]];
+            uint32_t right = (uint32_t)(v >= nd->thr) | ((uint32_t)(v != v) & dr);
+            d->from[moved] = other;
+            d->who[moved] = rows[k];
+            moved += right != side;
         }
-        return;
     }
-    uint32_t idx[RECORD_BLOCK], who[RECORD_BLOCK];
-    size_t n = 0;
-    for (size_t i = 0; i < nb; i++) { /* appends i when its path tests S, without a branch */
-        uint32_t leaf = root + lb[i];
-        uint32_t s = d->start[leaf];
-        val[i] = g->leaf[leaf];
-        idx[n] = s;
-        who[n] = (uint32_t)i;
-        n += s != NO_NODE;
-    }
-    for (uint32_t k = 0; k < d->walk[t]; k++) {
-        for (size_t q = 0; q < n; q++) {
-            idx[q] = step(nodes, idx[q], xb + who[q] * p);
+    for (size_t k = lo; k < hi && d->above[top] != NO_NODE; k++) {
+        const double *pc = d->pcol + r0 + rows[k];
+        uint32_t from = NO_NODE;
+        for (uint32_t q = d->above[leaf], side = d->side[leaf]; q != NO_NODE;
+             side = d->side[q], q = d->above[q]) {
+            const xnode *nd = nodes + q;
+            double v = pc[(size_t)(nd->feature & ~(DEFAULT_RIGHT | FROM_SLOT)) * n];
+            uint32_t right = (uint32_t)(v >= nd->thr) | ((uint32_t)(v != v) & (nd->feature >> 31));
+            uint32_t turn = 0u - (right ^ side); /* all ones when the row turns here */
+            from = (turn & (nd->left + right)) | (~turn & from);
         }
+        d->from[moved] = from;
+        d->who[moved] = rows[k];
+        moved += from != NO_NODE;
     }
-    for (size_t q = 0; q < n; q++) {
-        val[who[q]] = g->leaf[idx[q]];
+    const int64_t old = fixed[leaf];
+    for (size_t k = 0; k < moved; k += WALK_LANES) {
+        size_t lanes = moved - k < WALK_LANES ? moved - k : WALK_LANES;
+        uint32_t idx[WALK_LANES];
+        memcpy(idx, d->from + k, lanes * sizeof *idx);
+        for (uint32_t st = 0; st < steps; st++) {
+            for (size_t l = 0; l < lanes; l++) {
+                size_t r = r0 + d->who[k + l];
+                idx[l] = delta_step(nodes, idx[l], ix->x + r * p, d->pcol + r, n);
+            }
+        }
+        for (size_t l = 0; l < lanes; l++) {
+            d->acc[d->who[k + l]] += fixed[idx[l]] - old;
+        }
     }
 }
 
-void fa_xgboost__delta_predict(double out[], const fa_xgboost_delta *d, const double x[],
-                               size_t n_rows, const uint16_t leaves[], size_t first_row)
+void fa_xgboost__delta_predict(double out[], fa_xgboost_delta *d, const size_t cols[],
+                               size_t n_cols, const double src[], const size_t perm[])
 {
-    const xgb *g = d->g;
-    for (size_t i0 = 0; i0 < n_rows;) { /* rows of one block of the record at a time */
-        size_t row = first_row + i0, at = row % RECORD_BLOCK;
-        size_t nb = n_rows - i0 < RECORD_BLOCK - at ? n_rows - i0 : RECORD_BLOCK - at;
-        const double *xb = x + i0 * d->n_cols;
-        const uint16_t *lb = leaves + (row - at) * g->n_trees + at;
-        double acc[RECORD_BLOCK], val[RECORD_BLOCK];
-        float acc32[RECORD_BLOCK];
-        for (size_t i = 0; i < nb; i++) {
-            acc[i] = g->base;
-            acc32[i] = g->base32;
+    const fa_xgboost_index *ix = d->ix;
+    const xgb *g = ix->g;
+    const size_t n = ix->n_rows, p = ix->n_cols;
+    delta_mark(d, cols, n_cols);
+    for (size_t k = 0; k < n_cols; k++) { /* the new values, gathered column by column */
+        double *dst = d->pcol + k * n;
+        if (src == NULL) {
+            const double *col = ix->cols + cols[k] * n;
+            for (size_t i = 0; i < n; i++) {
+                dst[i] = col[perm != NULL ? perm[i] : i];
+            }
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                dst[i] = src[(perm != NULL ? perm[i] : i) * p + cols[k]];
+            }
         }
-        for (size_t t = 0; t < g->n_trees; t++) {
-            delta_tree(val, d, t, xb, lb + t * RECORD_BLOCK, nb);
-            if (g->float32) { /* the same sums, in the same order, as WALK_BLOCK */
-                for (size_t i = 0; i < nb; i++) {
-                    acc32[i] += (float)val[i];
-                }
-            } else {
-                for (size_t i = 0; i < nb; i++) {
-                    acc[i] += val[i];
-                }
+    }
+    for (size_t b = 0; b < ix->n_blocks; b++) {
+        const size_t r0 = b * INDEX_BLOCK, nb = n - r0 < INDEX_BLOCK ? n - r0 : INDEX_BLOCK;
+        const uint32_t *off = ix->off + b * (g->n_nodes + 1);
+        const uint16_t *rows = ix->rows + b * g->n_trees * INDEX_BLOCK;
+        memcpy(d->acc, ix->sum + r0, nb * sizeof *d->acc);
+        for (size_t h = 0; h < d->n_hit; h++) {
+            uint32_t q = d->hit[h];
+            if (off[q] < off[q + 1]) {
+                delta_bucket(d, rows, off[q], off[q + 1], h, r0);
             }
         }
         for (size_t i = 0; i < nb; i++) {
-            out[i0 + i] = g->float32 ? (double)acc32[i] : acc[i];
+            out[r0 + i] = g->base + (double)d->acc[i] * g->scale;
         }
-        i0 += nb;
     }
 }

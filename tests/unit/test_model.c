@@ -104,7 +104,12 @@ typedef struct golden_data {
     size_t n_rows;
 } golden_data;
 
-static void load_golden(golden_data *g, const fa_model *m, const char *features, const char *pred)
+/*
+ * The shared XGBoost models carry no feature names: their split indices are the columns of
+ * the features file in order (../shared/models/README.md), so they are named after them
+ * explicitly, as `--match-by-position` does; by-name matching then does the rest.
+ */
+static void load_golden(golden_data *g, fa_model *m, const char *features, const char *pred)
 {
     fa_error err;
     fa_error_clear(&err);
@@ -120,6 +125,9 @@ static void load_golden(golden_data *g, const fa_model *m, const char *features,
     assert_non_null(col_of);
     for (size_t j = 0; j < nc; j++) {
         names[j] = fa_table_column_name(t, j);
+    }
+    if (!fa_model_has_feature_names(m) && fa_model_set_feature_names(m, names, nc, &err) != FA_OK) {
+        fail_with(&err, "naming by position");
     }
     if (fa_model_match_columns(col_of, m, names, nc, &err) != FA_OK ||
         fa_table_matrix(&g->x, t, col_of, n, &err) != FA_OK) {
@@ -417,61 +425,72 @@ static void xgboost__predicts_blocks_and_single_rows_alike(void **state)
 
 /*
  * For each column set of `sets` (n_sets sets of set_size columns, -1 padded), the matrix with
- * those columns taken from rows in reverse order, every 11th changed value missing: the
- * margins from the leaf record, predicted in chunks of 1, 37 and all rows, are the bits of
- * fa_model_predict. Then the same in float32 mode.
+ * those columns taken from rows in reverse order of a source in which every 11th value of
+ * them is missing: the margins of the index's incremental prediction are the bits of
+ * fa_model_predict, and so are the indexed matrix's own margins; the same with the columns
+ * gathered from the indexed matrix itself (src NULL) through a rotation. In float32 mode the
+ * sums are not exact and the index is refused.
  */
 static void check_delta(fa_model *m, const double *x, size_t n, const long *sets, size_t n_sets,
                         size_t set_size)
 {
-    size_t p = fa_model_n_features(m), n_rec = 0;
-    assert_int_equal(fa_xgboost__leaf_record_size(&n_rec, m, n), FA_OK);
-    uint16_t *rec = malloc(n_rec * sizeof *rec);
+    size_t p = fa_model_n_features(m);
     double *z = malloc(n * sizeof *z), *xc = malloc(n * p * sizeof *xc);
-    assert_true(rec && z && xc);
+    double *src = malloc(n * p * sizeof *src);
+    size_t *rev = malloc(n * sizeof *rev), *rot = malloc(n * sizeof *rot);
+    assert_true(z && xc && src && rev && rot);
+    for (size_t i = 0; i < n; i++) {
+        rev[i] = n - 1 - i;
+        rot[i] = (i + 7) % n;
+    }
+    fa_xgboost_index *ix = NULL;
+    assert_int_equal(fa_xgboost__set_float32(m, 1), FA_OK);
+    assert_int_equal(fa_xgboost__index_create(&ix, z, m, x, n), FA_EDOMAIN);
+    assert_null(ix);
+    assert_int_equal(fa_xgboost__set_float32(m, 0), FA_OK);
+    assert_int_equal(fa_xgboost__index_create(&ix, z, m, x, n), FA_OK);
+    double *full = predict_ok(m, x, n, FA_OUTPUT_MARGIN);
+    assert_memory_equal(z, full, n * sizeof *z);
+    free(full);
     fa_xgboost_delta *d = NULL;
-    assert_int_equal(fa_xgboost__delta_create(&d, m), FA_OK);
-    for (int mode = 0; mode < 2; mode++) {
-        assert_int_equal(fa_xgboost__set_float32(m, mode), FA_OK);
-        fa_xgboost__predict_leaves(z, rec, m, x, n);
-        double *full = predict_ok(m, x, n, FA_OUTPUT_MARGIN);
-        assert_memory_equal(z, full, n * sizeof *z);
-        free(full);
-        for (size_t k = 0; k < n_sets; k++) {
-            size_t cols[8], nc = 0;
+    assert_int_equal(fa_xgboost__delta_create(&d, ix, set_size), FA_OK);
+    for (size_t k = 0; k < n_sets; k++) {
+        size_t cols[8], nc = 0;
+        for (size_t c = 0; c < set_size && sets[k * set_size + c] >= 0; c++) {
+            cols[nc++] = (size_t)sets[k * set_size + c];
+        }
+        for (int pass = 0; pass < 2; pass++) { /* 0: src with missing values; 1: x rotated */
+            const size_t *perm = pass == 0 ? rev : rot;
+            memcpy(src, x, n * p * sizeof *src);
             memcpy(xc, x, n * p * sizeof *xc);
-            for (size_t c = 0; c < set_size && sets[k * set_size + c] >= 0; c++) {
-                cols[nc] = (size_t)sets[k * set_size + c];
+            for (size_t c = 0; c < nc; c++) {
+                for (size_t i = 0; pass == 0 && i < n; i++) {
+                    src[i * p + cols[c]] = i % 11 == 3 ? NAN : x[i * p + cols[c]];
+                }
                 for (size_t i = 0; i < n; i++) {
-                    xc[i * p + cols[nc]] = i % 11 == 3 ? NAN : x[(n - 1 - i) * p + cols[nc]];
+                    xc[i * p + cols[c]] = src[perm[i] * p + cols[c]];
                 }
-                nc++;
             }
-            fa_xgboost__delta_set_columns(d, cols, nc);
+            fa_xgboost__delta_predict(z, d, cols, nc, pass == 0 ? src : NULL, perm);
             double *want = predict_ok(m, xc, n, FA_OUTPUT_MARGIN);
-            const size_t chunks[] = {1, 37, n};
-            for (size_t c = 0; c < 3; c++) {
-                for (size_t s = 0; s < n; s += chunks[c]) {
-                    size_t rows = n - s < chunks[c] ? n - s : chunks[c];
-                    fa_xgboost__delta_predict(z + s, d, xc + s * p, rows, rec, s);
-                }
-                assert_memory_equal(z, want, n * sizeof *z);
-            }
+            assert_memory_equal(z, want, n * sizeof *z);
             free(want);
         }
     }
-    assert_int_equal(fa_xgboost__set_float32(m, 0), FA_OK);
     fa_xgboost__delta_free(d);
-    free(rec);
+    fa_xgboost__index_free(ix);
     free(z);
     free(xc);
+    free(src);
+    free(rev);
+    free(rot);
 }
 
 static void xgboost__delta_prediction_gives_the_bits_of_a_full_prediction_on_tiny(void **state)
 {
     (void)state;
     fa_model *m = load_ok(TINY_XGB);
-    enum { N = 700 }; /* not a multiple of the record's blocks */
+    enum { N = 9000 }; /* three blocks of the index, the last one partly filled */
     double *x = malloc(2 * N * sizeof *x);
     assert_non_null(x);
     for (size_t i = 0; i < N; i++) { /* both sides of each threshold, and missing values */
@@ -514,11 +533,12 @@ static void xgboost__delta_prediction_needs_an_xgboost_model(void **state)
 {
     (void)state;
     fa_model *m = load_ok(TINY_LINEAR);
-    size_t n = 0;
-    fa_xgboost_delta *d = (fa_xgboost_delta *)&n;
-    assert_int_equal(fa_xgboost__leaf_record_size(&n, m, 10), FA_EINVAL);
-    assert_int_equal(fa_xgboost__delta_create(&d, m), FA_EINVAL);
-    assert_null(d);
+    double x[2] = {1.0, 2.0}, z[1];
+    fa_xgboost_index *ix = (fa_xgboost_index *)(void *)x;
+    assert_int_equal(fa_xgboost__index_bytes(m, 10), SIZE_MAX);
+    assert_int_equal(fa_xgboost__index_create(&ix, z, m, x, 1), FA_EINVAL);
+    assert_null(ix);
+    fa_xgboost__index_free(NULL);
     fa_xgboost__delta_free(NULL);
     fa_model_free(m);
 }
@@ -912,7 +932,7 @@ static void model__match_columns_lists_missing_features_politely(void **state)
     fa_model_free(m);
 }
 
-static void model__an_unnamed_xgboost_model_matches_columns_by_position(void **state)
+static void model__an_unnamed_xgboost_model_is_never_matched_by_position(void **state)
 {
     (void)state;
     tiny t = TINY_DEFAULT;
@@ -927,18 +947,36 @@ static void model__an_unnamed_xgboost_model_matches_columns_by_position(void **s
         fail_with(&err, "unnamed");
     }
     assert_string_equal(fa_model_feature_name(m, 1), "f1");
+    assert_int_equal(fa_model_has_feature_names(m), 0);
     const char *cols[] = {"a", "b"};
     size_t col_of[2];
-    assert_int_equal(fa_model_match_columns(col_of, m, cols, 2, &err), FA_OK);
-    assert_int_equal(col_of[0], 0);
-    assert_int_equal(col_of[1], 1);
-    const char *named[] = {"f1", "x", "f0"}; /* names that match win over positions */
+    assert_int_equal(fa_model_match_columns(col_of, m, cols, 2, &err), FA_EINVAL);
+    assert_string_equal(err.message,
+                        "the model file names no features (only the defaults f0..f1) and "
+                        "the data (2 columns) has no column f0: features are matched by name, "
+                        "never by position; save the model with feature names, name them "
+                        "(--feature-names, fa_model_set_feature_names), or take the data's "
+                        "columns in order explicitly (--match-by-position)");
+    const char *named[] = {"f1", "x", "f0"}; /* XGBoost's own names, when the data has them */
     assert_int_equal(fa_model_match_columns(col_of, m, named, 3, &err), FA_OK);
     assert_int_equal(col_of[0], 2);
     assert_int_equal(col_of[1], 0);
-    assert_int_equal(fa_model_match_columns(col_of, m, named + 1, 1, &err), FA_EINVAL);
-    assert_string_equal(err.message, "the model file names no features (f0..f1 stand for matrix "
-                                     "columns by position), but the data has 1 columns, not 2");
+    /* naming the features is the explicit opt-in; then matching is by name again */
+    const char *bad_count[] = {"a"}, *repeated[] = {"a", "a"}, *empty[] = {"a", ""};
+    assert_int_equal(fa_model_set_feature_names(m, bad_count, 1, &err), FA_EINVAL);
+    assert_string_equal(err.message, "1 feature names given for a model of 2 features");
+    assert_int_equal(fa_model_set_feature_names(m, repeated, 2, &err), FA_EINVAL);
+    assert_string_equal(err.message, "feature name \"a\" is given twice (names 1 and 2)");
+    assert_int_equal(fa_model_set_feature_names(m, empty, 2, &err), FA_EINVAL);
+    assert_string_equal(err.message, "feature name 2 is empty");
+    assert_int_equal(fa_model_has_feature_names(m), 0);
+    const char *renamed[] = {"b", "a"};
+    assert_int_equal(fa_model_set_feature_names(m, renamed, 2, &err), FA_OK);
+    assert_int_equal(fa_model_has_feature_names(m), 1);
+    assert_string_equal(fa_model_feature_name(m, 0), "b");
+    assert_int_equal(fa_model_match_columns(col_of, m, cols, 2, &err), FA_OK);
+    assert_int_equal(col_of[0], 1);
+    assert_int_equal(col_of[1], 0);
     fa_model_free(m);
     free(text);
 }
@@ -1264,7 +1302,7 @@ int main(void)
         cmocka_unit_test(model__load_names_a_missing_file),
         cmocka_unit_test(model__match_columns_maps_features_by_name),
         cmocka_unit_test(model__match_columns_lists_missing_features_politely),
-        cmocka_unit_test(model__an_unnamed_xgboost_model_matches_columns_by_position),
+        cmocka_unit_test(model__an_unnamed_xgboost_model_is_never_matched_by_position),
         cmocka_unit_test(model__predict_rejects_bad_arguments),
         cmocka_unit_test(external__answers_like_the_native_linear_model),
         cmocka_unit_test(external__writes_the_documented_protocol),
