@@ -37,6 +37,7 @@ typedef struct shap_args {
     size_t nsamples;  /* kernel, sampling: --nsamples (0 = the estimator's default) */
     double tolerance; /* sampling: --tolerance */
     uint64_t seed;    /* kernel, sampling: --seed */
+    size_t max_memory; /* --max-memory (0: the default) */
 } shap_args;
 
 typedef struct shap_run {
@@ -54,7 +55,7 @@ static void usage(void)
          "                         [--rows N] [--group COL] [--output margin|probability]\n"
          "                         [--out VALUES.csv] [--json SUMMARY.json] [--threads N]\n"
          "                         [--nsamples N] [--tolerance T] [--seed S]\n"
-         "                         [--se-out SE.csv] [--quiet]\n"
+         "                         [--se-out SE.csv] [--max-memory SIZE] [--quiet]\n"
          "\n"
          "Shapley values of the model's output for every row of X.csv (base value last):\n"
          "  tree     TreeSHAP of an XGBoost model, margin: without a background\n"
@@ -83,7 +84,8 @@ static void usage(void)
          "to the largest group, split into per-feature terms that add up to the gap.\n"
          "--out writes one row per explained row: the model's features, then base_value.\n"
          "--json writes {\"method\", \"output\", \"rows\", \"base_value\", \"importances\":\n"
-         "[{\"feature\", \"mean_abs\", \"mean\"}], \"groups\"}.\n");
+         "[{\"feature\", \"mean_abs\", \"mean\"}], \"groups\"}.\n"
+         "\n" FA_CLI_MAX_MEMORY_HELP);
     fa_cli_print_exit_codes(stdout);
 }
 
@@ -105,6 +107,7 @@ static int parse(shap_args *a, int argc, char **argv)
                                          {"seed", required_argument, NULL, 's'},
                                          {"se-out", required_argument, NULL, 'e'},
                                          {"quiet", no_argument, NULL, 'q'},
+                                         {"max-memory", required_argument, NULL, 'X'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     optind = 1;
@@ -163,6 +166,11 @@ static int parse(shap_args *a, int argc, char **argv)
             break;
         case 'e':
             a->se_path = optarg;
+            break;
+        case 'X':
+            if (fa_cli_parse_max_memory(optarg, &a->max_memory) != 0) {
+                return FA_EXIT_USAGE;
+            }
             break;
         case 'r':
         case 'n':
@@ -272,6 +280,7 @@ static int match(shap_run *r, const shap_args *a, const fa_table *t, fa_error *e
 static int load(shap_run *r, const shap_args *a, fa_error *err)
 {
     fa_csv_options csv = FA_CSV_OPTIONS_INIT;
+    csv.max_memory = a->max_memory;
     const char *const exclude[] = {a->group};
     int st = fa_table_load_csv(&r->data, a->data, &csv, err);
     if (st == FA_OK) {
