@@ -50,7 +50,17 @@ static int fail_found(jc *c, const char *at, const char *expected)
                        "invalid JSON: expected %s, found the end of the text (truncated?)",
                        expected);
     }
-    size_t left = (size_t)(c->end - at), n = left < 12 ? left : 12;
+    size_t left = (size_t)(c->end - at);
+    for (size_t k = 0; k < left; k++) { /* the excerpt stops at the end of its line */
+        if (at[k] == '\n' || at[k] == '\r') {
+            left = k;
+            break;
+        }
+    }
+    if (left == 0) {
+        return fail_at(c, at, "invalid JSON: expected %s, found a line break", expected);
+    }
+    size_t n = left < 12 ? left : 12;
     while (n < left && n > 1 && ((unsigned char)at[n] & 0xC0) == 0x80) {
         n--; /* do not cut a UTF-8 character in two */
     }

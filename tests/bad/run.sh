@@ -21,6 +21,7 @@ case $bin in /*) ;; *) bin="$PWD/$bin" ;; esac
 cd "$root" || exit 2
 [ -x "$bin" ] || { echo "tests/bad/run.sh: no binary $bin" >&2; exit 2; }
 wrap=${FA_CLI_WRAPPER:-}
+export FAIRAUDIT_BIN="$bin" # for the generators that start from a real result
 pass=0 fail=0 skip=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

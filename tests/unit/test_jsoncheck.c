@@ -68,6 +68,8 @@ static const bad_case BAD[] = {
      "invalid JSON: a number with a leading zero (JSON numbers do not start with 0 followed by a "
      "digit)"},
     {"[1.]", 1, 4, "invalid JSON: expected a digit after the decimal point, found \"]\""},
+    {"[1.\n]", 1, 4, "invalid JSON: expected a digit after the decimal point, found a line break"},
+    {"{\"a\": 1 x\n}", 1, 9, "invalid JSON: expected ',' or '}', found \"x\""},
     {"[1e]", 1, 4, "invalid JSON: expected a digit in the exponent, found \"]\""},
     {"[+1]", 1, 2, "invalid JSON: a number with a leading '+' (JSON numbers take no plus sign)"},
     {"[.5]", 1, 2, "invalid JSON: a number starting with '.' (write 0. before the decimals)"},
