@@ -135,6 +135,8 @@ static void usage(FILE *f)
           "  --annotations github   ::error/::warning lines on stderr per failing gate, and\n"
           "                         the Markdown summary appended to $GITHUB_STEP_SUMMARY\n"
           "  --quiet                no summary on stdout\n"
+          "  --max-memory SIZE      the most memory the features file (--features-file) may\n"
+          "                         take in memory, e.g. 512M, 8G (default 4G)\n"
           "  --threads N            threads for reading large files (default: all cores;\n"
           "                         the result is the same bytes whatever N)\n"
           "  --help                 this text\n"
@@ -210,6 +212,7 @@ enum {
     OPT_POLICY,
     OPT_JSON,
     OPT_QUIET,
+    OPT_MAX_MEMORY,
     OPT_THREADS,
     OPT_THRESHOLD,
     OPT_CONFIDENCE,
@@ -258,6 +261,7 @@ static const struct option LONG_OPTS[] = {
     {"policy", required_argument, NULL, OPT_POLICY},
     {"json", required_argument, NULL, OPT_JSON},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"threshold", required_argument, NULL, OPT_THRESHOLD},
     {"confidence", required_argument, NULL, OPT_CONFIDENCE},
@@ -325,6 +329,11 @@ static int parse_option(audit_args *a, int c, const char *arg)
         break;
     case OPT_QUIET:
         a->quiet = 1;
+        break;
+    case OPT_MAX_MEMORY:
+        if (fa_cli_parse_max_memory(arg, &a->o.csv.max_memory) != 0) {
+            return FA_EXIT_USAGE;
+        }
         break;
     case OPT_DELIM:
         if (strcmp(arg, "tab") == 0 || strcmp(arg, "\\t") == 0) {

@@ -25,6 +25,7 @@
 #include "audit/extmodel.h"
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/jsoncheck.h"
 #include "common/fileio.h"
 #include "common/text.h"
 
@@ -44,7 +45,8 @@ typedef struct explain_args {
     const char *feature_names; /* --feature-names a,b,c: names for a model file without */
     fa_permutation_options o;
     int quiet;
-    int by_position; /* --match-by-position */
+    int by_position;   /* --match-by-position */
+    size_t max_memory; /* --max-memory (0: the default) */
 } explain_args;
 
 /* Everything a run owns, freed in one place. */
@@ -128,6 +130,8 @@ static void usage(FILE *f)
         "                           \"values\"}]}, in feature order (written atomically)\n"
         "  --out VALUES.csv         feature,mean,std,value_1..value_R (written atomically)\n"
         "  --quiet                  no table on stdout\n"
+        "  --max-memory SIZE        the most memory the data may take in memory, e.g. 512M,\n"
+        "                           8G (default 4G); past it: exit 2 with the reason\n"
         "  --help                   this text\n"
         "\n"
         "stdout: the features ranked by mean importance. An undefined score (roc_auc with one\n"
@@ -170,6 +174,7 @@ enum {
     OPT_JSON,
     OPT_OUT,
     OPT_QUIET,
+    OPT_MAX_MEMORY,
     OPT_FEATURE_NAMES,
     OPT_BY_POSITION,
     OPT_HELP
@@ -192,6 +197,7 @@ static const struct option LONG_OPTS[] = {
     {"json", required_argument, NULL, OPT_JSON},
     {"out", required_argument, NULL, OPT_OUT},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
     {"feature-names", required_argument, NULL, OPT_FEATURE_NAMES},
     {"match-by-position", no_argument, NULL, OPT_BY_POSITION},
     {"help", no_argument, NULL, OPT_HELP},
@@ -241,6 +247,11 @@ static int parse_option(explain_args *a, int c, const char *arg)
         break;
     case OPT_QUIET:
         a->quiet = 1;
+        break;
+    case OPT_MAX_MEMORY:
+        if (fa_cli_parse_max_memory(arg, &a->max_memory) != 0) {
+            return FA_EXIT_USAGE;
+        }
         break;
     case OPT_FEATURE_NAMES:
         a->feature_names = arg;
@@ -728,17 +739,6 @@ static int warn_unused(const explain_run *run, const explain_args *a)
 
 /* ------------------------------------------------------------------ feature groups */
 
-/* Line and column of `at` in text. */
-static void locate_text(const char *text, const char *at, uint64_t *line, uint64_t *col)
-{
-    *line = 1;
-    *col = 1;
-    for (const char *p = text; p < at; p++) {
-        *line += *p == '\n';
-        *col = *p == '\n' ? 1 : *col + 1;
-    }
-}
-
 /* The model feature whose data column is `name`, or SIZE_MAX. */
 static size_t feature_of_column(const explain_run *run, const char *name)
 {
@@ -843,19 +843,10 @@ static int read_json(cJSON **out, const char *path, fa_error *err)
     if (st != FA_OK) {
         return st;
     }
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    const char *rest = end ? end : text;
-    while (root != NULL && rest < text + len && strchr(" \t\r\n", *rest) != NULL) {
-        rest++;
-    }
-    if (root == NULL || rest < text + len) {
-        uint64_t line, col;
-        locate_text(text, root == NULL ? (end ? end : text) : rest, &line, &col);
-        st = fa_error_set(err, FA_EPARSE, path, line, col,
-                          root == NULL ? "invalid JSON" : "unexpected text after the JSON value");
-        cJSON_Delete(root);
-        root = NULL;
+    cJSON *root = NULL;
+    st = fa_json_check(text, len, path, FA_JSON_MAX_DEPTH, err);
+    if (st == FA_OK && (root = cJSON_ParseWithLength(text, len)) == NULL) {
+        st = fa_error_set(err, FA_ENOMEM, path, 0, 0, "out of memory");
     }
     free(text);
     *out = root;
@@ -1126,6 +1117,7 @@ static void run_free(explain_run *run)
 static int load_inputs(explain_run *run, explain_args *a, fa_error *err)
 {
     fa_csv_options csv = FA_CSV_OPTIONS_INIT;
+    csv.max_memory = a->max_memory;
     int st = fa_table_load_csv(&run->data, a->data, &csv, err);
     if (st == FA_OK) {
         const char *const exclude[] = {a->label, a->group};

@@ -34,9 +34,9 @@ typedef struct shap_args {
     long background_size;
     long rows; /* --rows N: the first N rows only (0 = all) */
     int probability, quiet, threads;
-    size_t nsamples;  /* kernel, sampling: --nsamples (0 = the estimator's default) */
-    double tolerance; /* sampling: --tolerance */
-    uint64_t seed;    /* kernel, sampling: --seed */
+    size_t nsamples;   /* kernel, sampling: --nsamples (0 = the estimator's default) */
+    double tolerance;  /* sampling: --tolerance */
+    uint64_t seed;     /* kernel, sampling: --seed */
     size_t max_memory; /* --max-memory (0: the default) */
 } shap_args;
 

@@ -17,8 +17,8 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
-#include "common/jsoncheck.h"
 #include "common/fileio.h"
+#include "common/jsoncheck.h"
 #include "common/text.h"
 #include "metrics/summary.h"
 

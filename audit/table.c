@@ -170,9 +170,10 @@ int fa_table_load_csv(fa_table **out, const char *path, const fa_csv_options *op
             char lim[32];
             st = fa_error_set(err, FA_EINVAL, path, fa_csv_field_line(r, 0), 0,
                               "the table would need more memory than the limit of %s "
-                              "(--max-memory): %zu rows of %zu columns read so far, 16 bytes a "
+                              "(--max-memory): %zu %s of %zu columns read so far, 16 bytes a "
                               "cell; raise the limit or use fewer rows (--max-samples)",
-                              fa_format_bytes(lim, sizeof lim, max_memory), t->n_rows, nc);
+                              fa_format_bytes(lim, sizeof lim, max_memory), t->n_rows,
+                              t->n_rows == 1 ? "row" : "rows", nc);
             break;
         }
         if (g != 0) {

@@ -21,6 +21,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/jsoncheck.h"
 #include "common/fileio.h"
 #include "common/intern.h"
 #include "common/text.h"
@@ -29,35 +30,6 @@
 #define MODEL_MAX_BYTES ((size_t)1 << 30)
 /* Missing features named in one error message before "and N more". */
 #define MISSING_LISTED 10
-
-/*
- * 1 when the text ends inside a string, an object or an array: a truncated file, which
- * cJSON reports at the start of the value it could not finish rather than at the end.
- */
-static int ends_open(const char *text, size_t len)
-{
-    size_t depth = 0;
-    int in_str = 0, esc = 0;
-    for (size_t i = 0; i < len; i++) {
-        char ch = text[i];
-        if (in_str) {
-            if (esc) {
-                esc = 0;
-            } else if (ch == '\\') {
-                esc = 1;
-            } else if (ch == '"') {
-                in_str = 0;
-            }
-        } else if (ch == '"') {
-            in_str = 1;
-        } else if (ch == '{' || ch == '[') {
-            depth++;
-        } else if ((ch == '}' || ch == ']') && depth > 0) {
-            depth--;
-        }
-    }
-    return in_str || depth > 0;
-}
 
 /* What a JSON value is, in words, for "expected X, got Y" messages. */
 static void describe(char *buf, size_t size, const cJSON *v)
@@ -330,34 +302,17 @@ int fa_model__parse_json(fa_model **out, const char *text, size_t len, const cha
     if (name == NULL) {
         name = "(model)";
     }
-    uint64_t line, col;
     if (len == 0) {
         return fa_error_set(err, FA_EPARSE, name, 1, 1, "empty file: expected a JSON object");
     }
-    const char *nul = memchr(text, '\0', len);
-    if (nul != NULL) {
-        fa_text_locate(text, nul, &line, &col);
-        return fa_error_set(err, FA_EPARSE, name, line, col, "NUL byte in JSON text");
+    /* syntax, NaN, 1e999, bad UTF-8, truncation, depth: exact line and column */
+    int syntax = fa_json_check(text, len, name, FA_JSON_MAX_DEPTH, err);
+    if (syntax != FA_OK) {
+        return syntax;
     }
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (root == NULL) {
-        int truncated = ends_open(text, len);
-        const char *at = (end != NULL && end >= text && end <= text + len) ? end : text;
-        fa_text_locate(text, truncated ? text + len : at, &line, &col);
-        return fa_error_set(err, FA_EPARSE, name, line, col,
-                            truncated ? "invalid JSON: the text ends inside a value (truncated?)"
-                                      : "invalid JSON");
-    }
-    const char *rest = end != NULL ? end : text + len;
-    while (rest < text + len && (*rest == ' ' || *rest == '\t' || *rest == '\n' || *rest == '\r')) {
-        rest++;
-    }
-    if (rest < text + len) {
-        fa_text_locate(text, rest, &line, &col);
-        cJSON_Delete(root);
-        return fa_error_set(err, FA_EPARSE, name, line, col,
-                            "invalid JSON: unexpected text after the top-level value");
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    if (root == NULL) { /* the check passed: only allocation can fail */
+        return fa_error_set(err, FA_ENOMEM, name, 0, 0, "out of memory");
     }
     fa_model_json c = {name, err};
     int st = dispatch(out, root, &c);

@@ -817,12 +817,15 @@ static void model__truncated_json_is_an_error_with_its_position(void **state)
     (void)state;
     tiny t = TINY_DEFAULT;
     char *text = tiny_json(&t);
-    /* cut after line 3's first 10 characters */
+    /* cut after line 3's first 10 characters, inside the key that starts at column 3 */
     const char *l3 = strchr(strchr(text, '\n') + 1, '\n') + 1;
     size_t len = (size_t)(l3 - text) + 10;
-    expect_parse_error(text, len, "", 3, 11,
-                       "invalid JSON: the text ends inside a value (truncated?)");
-    expect_parse_error("{\"learner\": }", 13, "", 1, 13, "invalid JSON");
+    expect_parse_error(text, len, "", 3, 3,
+                       "invalid JSON: a string that is never closed: the text ends inside it "
+                       "(truncated?)");
+    expect_parse_error("{\"learner\": }", 13, "", 1, 13,
+                       "invalid JSON: expected a value (an object, array, string, number, true, "
+                       "false or null), found \"}\"");
     expect_parse_error("{} x", 4, "", 1, 4,
                        "invalid JSON: unexpected text after the top-level value");
     expect_parse_error("", 0, "", 1, 1, "empty file: expected a JSON object");
