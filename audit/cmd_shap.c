@@ -38,6 +38,8 @@ typedef struct shap_args {
     double tolerance;  /* sampling: --tolerance */
     uint64_t seed;     /* kernel, sampling: --seed */
     size_t max_memory; /* --max-memory (0: the default) */
+    int by_position;   /* --match-by-position: a model without feature names takes the columns
+                          in order */
 } shap_args;
 
 typedef struct shap_run {
@@ -55,7 +57,8 @@ static void usage(void)
          "                         [--rows N] [--group COL] [--output margin|probability]\n"
          "                         [--out VALUES.csv] [--json SUMMARY.json] [--threads N]\n"
          "                         [--nsamples N] [--tolerance T] [--seed S]\n"
-         "                         [--se-out SE.csv] [--max-memory SIZE] [--quiet]\n"
+         "                         [--se-out SE.csv] [--match-by-position]\n"
+         "                         [--max-memory SIZE] [--quiet]\n"
          "\n"
          "Shapley values of the model's output for every row of X.csv (base value last):\n"
          "  tree     TreeSHAP of an XGBoost model, margin: without a background\n"
@@ -85,6 +88,9 @@ static void usage(void)
          "--out writes one row per explained row: the model's features, then base_value.\n"
          "--json writes {\"method\", \"output\", \"rows\", \"base_value\", \"importances\":\n"
          "[{\"feature\", \"mean_abs\", \"mean\"}], \"groups\"}.\n"
+         "Features are matched to the model's by name; a model file without feature names\n"
+         "(XGBoost's f0..fN-1) takes the columns of X.csv in order (the --group column left\n"
+         "out) only with --match-by-position, and says so in a warning.\n"
          "\n" FA_CLI_MAX_MEMORY_HELP);
     fa_cli_print_exit_codes(stdout);
 }
@@ -108,6 +114,7 @@ static int parse(shap_args *a, int argc, char **argv)
                                          {"se-out", required_argument, NULL, 'e'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"max-memory", required_argument, NULL, 'X'},
+                                         {"match-by-position", no_argument, NULL, 'P'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     optind = 1;
@@ -166,6 +173,9 @@ static int parse(shap_args *a, int argc, char **argv)
             break;
         case 'e':
             a->se_path = optarg;
+            break;
+        case 'P':
+            a->by_position = 1;
             break;
         case 'X':
             if (fa_cli_parse_max_memory(optarg, &a->max_memory) != 0) {
@@ -237,7 +247,8 @@ static int parse(shap_args *a, int argc, char **argv)
     return -1;
 }
 
-/* Model features to data columns: by name, or in order for a model without names. */
+/* Model features to data columns: by name; in order for a model without names only with
+ * --match-by-position. */
 static int match(shap_run *r, const shap_args *a, const fa_table *t, fa_error *err)
 {
     size_t nc = fa_table_n_cols(t);
@@ -250,8 +261,8 @@ static int match(shap_run *r, const shap_args *a, const fa_table *t, fa_error *e
     }
     int st = fa_model_match_columns(r->col_of, r->m, names, nc, err);
     free(names);
-    if (st == FA_OK || fa_model_has_feature_names(r->m)) {
-        return st;
+    if (st == FA_OK || fa_model_has_feature_names(r->m) || !a->by_position) {
+        return st; /* never by position unless asked for (the library's error says how) */
     }
     size_t k = 0;
     for (size_t j = 0; j < nc; j++) {

@@ -4,7 +4,7 @@
 # values from the tree estimator on the same background (each row adds up to the margin).
 set -e
 common=(--model "$SHARED/models/german_xgb.json" --data "$SHARED/models/german_test_features.csv"
-    --background-size 30 --rows 12 --quiet)
+    --background-size 30 --rows 12 --match-by-position --quiet)
 "$FAIRAUDIT_BIN" explain --method kernel "${common[@]}" --nsamples 2000 --seed 3 --threads 2 \
     --out "$TMP/t2.csv" --se-out "$TMP/se2.csv" --json "$TMP/t2.json" 2>/dev/null
 cmp "$TMP/t1.csv" "$TMP/t2.csv"
