@@ -355,9 +355,9 @@ static int name_by_position(fa_model *m, const fa_table *xt, const fa_audit_expl
     if (st == FA_OK && o->log) {
         char msg[512];
         snprintf(msg, sizeof msg,
-                 "%s: warning: --match-by-position: the model's features f0..f%zu are the %zu "
-                 "columns of %s in order",
-                 e->model_path, nf ? nf - 1 : 0, nf, e->features_path);
+                 "%s: warning: --match-by-position: the model's %zu unnamed features are the "
+                 "%zu columns of %s in order",
+                 e->model_path, nf, nf, e->features_path);
         o->log(FA_LOG_WARNING, msg, o->log_payload);
     }
     return st;
