@@ -21,9 +21,9 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
-#include "common/jsoncheck.h"
 #include "common/fileio.h"
 #include "common/intern.h"
+#include "common/jsoncheck.h"
 #include "common/text.h"
 
 /* Model files up to 1 GiB (an XGBoost model of thousands of deep trees is tens of MB). */

@@ -565,9 +565,8 @@ static int merge_dense(fa_scorestats *dst, const fa_scorestats *src)
         if ((b[k][0] | b[k][1]) == 0) {
             continue;
         }
-        int rc = dst->dense != NULL
-                     ? dense_add(dst, (uint32_t)k, b[k][0], b[k][1])
-                     : map_add_counts(dst, score_key((double)k / DENSE_SCALE), b[k]);
+        int rc = dst->dense != NULL ? dense_add(dst, (uint32_t)k, b[k][0], b[k][1])
+                                    : map_add_counts(dst, score_key((double)k / DENSE_SCALE), b[k]);
         if (rc != 0) {
             return -1;
         }
@@ -876,10 +875,11 @@ static record *radix_sort(record *a, record *tmp, size_t n, size_t *hist)
 static int log_records(const fa_scorestats *s, record *a, size_t *k)
 {
     size_t n = s->n_log;
-    uint32_t *x = fa_alloc_array(2 * n, sizeof *x), *y = x + n;
+    uint32_t *x = fa_alloc_array(2 * n, sizeof *x);
     if (x == NULL) {
         return 0;
     }
+    uint32_t *y = x + n;
     /* k << 1 | label < 2^21: two LSD passes of 11 bits */
     size_t hist[2][RADIX_SIZE] = {{0}};
     for (size_t j = 0; j < n; j++) {

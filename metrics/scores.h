@@ -36,11 +36,11 @@
  * with at most six decimals) skip the map: they are logged (4 bytes a row, at most 2^18 rows,
  * 1 MiB) and the full log is counted into 1e6 + 1 dense counters (8 MB, allocated when the
  * log first fills); the first weight other than 1 moves them to the map. Two
- * accumulators merge by adding their maps, logs and counters. Every computed value depends only on the per-value
- * totals, summed in the order of the sorted values, so with integer weights (the unweighted
- * case included) the results are the same bits whatever the order of adds and merges; with
- * fractional weights, a per-value total is a floating-point sum and can differ in its last
- * bit with the order the rows arrive in.
+ * accumulators merge by adding their maps, logs and counters. Every computed value depends only on
+ * the per-value totals, summed in the order of the sorted values, so with integer weights (the
+ * unweighted case included) the results are the same bits whatever the order of adds and merges;
+ * with fractional weights, a per-value total is a floating-point sum and can differ in its last bit
+ * with the order the rows arrive in.
  */
 typedef struct fa_scorestats fa_scorestats;
 

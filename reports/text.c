@@ -139,9 +139,8 @@ int fa_result_write_text(const fa_result *res, FILE *f, fa_error *err)
                     a->attribute ? a->attribute : "", a->baseline, a->repeats);
         } else { /* Shapley values: mean |phi| */
             fprintf(f, "\n%s Shapley values (%s)%s%s, %zu rows: top features by mean |phi|\n",
-                    a->method, a->output ? a->output : "margin",
-                    a->attribute ? ", groups of " : "", a->attribute ? a->attribute : "",
-                    a->rows);
+                    a->method, a->output ? a->output : "margin", a->attribute ? ", groups of " : "",
+                    a->attribute ? a->attribute : "", a->rows);
         }
         /* the five largest |mean|, without sorting the stored order */
         int shown[5] = {-1, -1, -1, -1, -1};
