@@ -148,16 +148,36 @@ static int find_column(reader_ctx *c, const char *name, const char *role, long *
     char list[400] = "";
     size_t o = 0, n = fa_csv_n_columns(c->r);
     for (size_t i = 0; i < n && o + 48 < sizeof list; i++) {
-        int w =
-            snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", fa_csv_column_name(c->r, i));
+        const char *col = fa_csv_column_name(c->r, i);
+        size_t len = strlen(col);
+        int plain = fa_utf8_valid(col, len, NULL);
+        for (size_t k = 0; plain && k < len; k++) {
+            plain = (unsigned char)col[k] >= 0x20 && col[k] != 0x7F;
+        }
+        char q[128];
+        /* names with invalid UTF-8 or control bytes are shown escaped, in quotes */
+        int w = snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "",
+                         plain ? col : fa_error_quote(q, sizeof q, col, len));
         o += w > 0 ? (size_t)w : 0;
     }
     if (o >= sizeof list) {
         o = sizeof list - 1;
     }
+    /* one column holding another delimiter: the file is not comma-separated */
+    char hint[96] = "";
+    const char *one = n == 1 ? fa_csv_column_name(c->r, 0) : "";
+    const char *d = strpbrk(one, ";\t|");
+    if (d != NULL) {
+        char dl[4] = {*d, '\0'};
+        if (*d == '\t') {
+            memcpy(dl, "tab", 4);
+        }
+        snprintf(hint, sizeof hint, " (one column: is the delimiter '%s'? use --delimiter '%s')",
+                 dl, dl);
+    }
     return fa_error_set(err, FA_EINVAL, c->path, 1, 0,
-                        "%s column '%s' not found in the header; columns are: %s%s", role, name,
-                        list, o + 48 >= sizeof list ? ", ..." : "");
+                        "%s column '%s' not found in the header; columns are: %s%s%s", role, name,
+                        list, o + 48 >= sizeof list ? ", ..." : "", hint);
 }
 
 static void log_msg(const fa_audit_options *o, const char *fmt, ...) FA_PRINTF(2, 3);
