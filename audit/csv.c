@@ -792,6 +792,14 @@ static int open_reader(fa_csv_reader *r, const char *path, const fa_csv_options 
     if (r->end >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0) {
         r->pos = 3;
     }
+    /* Excel's "Unicode text" and other UTF-16 exports: say so, rather than "NUL byte" */
+    if (r->end >= 2 &&
+        ((memcmp(r->buf, "\xFF\xFE", 2) == 0 || memcmp(r->buf, "\xFE\xFF", 2) == 0))) {
+        return fa_error_set(&r->err, FA_EPARSE, path, 1, 1,
+                            "UTF-16 text (byte order mark %s): expected UTF-8; save the file as "
+                            "CSV UTF-8",
+                            (unsigned char)r->buf[0] == 0xFF ? "FF FE" : "FE FF");
+    }
     size_t nf = 0;
     int rc = next_record(r, 1, &nf);
     if (rc < 0) {

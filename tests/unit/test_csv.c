@@ -709,6 +709,19 @@ static void csv__bom_and_blank_lines_only_is_an_empty_file(void **state)
     expect_error(f, FA_EPARSE, 1, 1, "empty file: expected a header row");
 }
 
+static void csv__utf16_is_refused_with_the_reason(void **state)
+{
+    fixture *f = *state;
+    /* "la" in UTF-16LE after its byte order mark, as Excel's "Unicode text" writes it */
+    assert_int_equal(open_len(f, "\xFF\xFEl\0a\0\n\0", 8, NULL), FA_EPARSE);
+    expect_error(f, FA_EPARSE, 1, 1,
+                 "UTF-16 text (byte order mark FF FE): expected UTF-8; save the file as CSV UTF-8");
+    unlink(f->path);
+    assert_int_equal(open_len(f, "\xFE\xFF\0l\0a", 6, NULL), FA_EPARSE);
+    expect_error(f, FA_EPARSE, 1, 1,
+                 "UTF-16 text (byte order mark FE FF): expected UTF-8; save the file as CSV UTF-8");
+}
+
 static void csv__duplicate_column_name(void **state)
 {
     fixture *f = *state;
@@ -897,6 +910,7 @@ int main(void)
         TEST(csv__lone_cr_ends_a_line),
         TEST(csv__utf8_bom_is_skipped),
         TEST(csv__bom_only_in_the_first_bytes),
+        TEST(csv__utf16_is_refused_with_the_reason),
         TEST(csv__semicolon_delimiter),
         TEST(csv__tab_delimiter),
         TEST(csv__null_options_and_zero_delimiter_mean_comma),
