@@ -25,8 +25,8 @@
 #include "audit/extmodel.h"
 #include "common/alloc.h"
 #include "common/error.h"
-#include "common/jsoncheck.h"
 #include "common/fileio.h"
+#include "common/jsoncheck.h"
 #include "common/text.h"
 
 /* The dispatch table of audit/main.c calls this; declared here until audit/cli.h does. */

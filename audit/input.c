@@ -327,8 +327,8 @@ static int add_record(reader_ctx *c, fa_tally *t, const fa_field *fields, fa_err
                         "value (byte 0x%02X); bad bytes are shown as \\xNN",
                         c->path,
                         (unsigned long long)fa_csv_field_line(c->r, (size_t)c->group_idx[a]),
-                        (unsigned long long)(fa_csv_field_column(c->r, (size_t)c->group_idx[a]) +
-                                             (uint64_t)bad),
+                        (unsigned long long)fa_csv_field_column(c->r, (size_t)c->group_idx[a]) +
+                            (unsigned long long)bad,
                         o->groups[a], (unsigned char)s[bad]);
             }
             if ((st = sanitize(c, a, s, len, &s, &len, err)) != FA_OK) {
@@ -552,7 +552,9 @@ static int tally_chunked(fa_tally **out, const reader_ctx *main_ctx, fa_error *e
         }
     }
     close(fd);
-    int threads = main_ctx->o->threads > 0 ? main_ctx->o->threads : omp_get_max_threads();
+    /* read by num_threads() below, which the analyzer does not model */
+    int threads = /* NOLINT(clang-analyzer-deadcode.DeadStores) */
+        main_ctx->o->threads > 0 ? main_ctx->o->threads : omp_get_max_threads();
     /* Each chunk's tally is merged into chunk 0's as soon as the chunks before it are (in
      * chunk order, so sums add up in the same order whatever the thread count) and freed:
      * while one thread merges, the others read, and at most about one tally per thread is

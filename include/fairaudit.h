@@ -873,7 +873,7 @@ const char *fa_permutation_result_scoring(const fa_permutation_result *r);
 /** Number of rows scored: n_rows, or max_samples when it subsampled. */
 size_t fa_permutation_result_rows(const fa_permutation_result *r);
 
-/* ------------------------------------------------- Shapley values (explain/shapley.c, kernelshap.c, sampling.c, treeshap.c) */
+/* ------------ Shapley values (explain/shapley.c, kernelshap.c, sampling.c, treeshap.c) */
 
 /** Largest feature count fa_shap_exact accepts (2^20 coalitions per row). */
 #define FA_SHAP_EXACT_MAX_FEATURES 20

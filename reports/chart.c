@@ -612,9 +612,9 @@ typedef enum {
 
 typedef struct legend_item {
     swatch kind;
+    int dashed;
     const double *rgb;
     char text[LABEL_MAX];
-    int dashed;
 } legend_item;
 
 /* Colour of rank position t in [0, 1]: blue, reddish purple, vermillion. */
@@ -924,7 +924,7 @@ int fa_chart_dot_whisker(HPDF_Page page, fa_chart_box box, const fa_chart_style 
     }
     double y = draw_title(&c, box, title);
     if (band) {
-        leg[nl] = (legend_item){SW_BAND, BAND, "", 0};
+        leg[nl] = (legend_item){SW_BAND, 0, BAND, ""};
         if (isfinite(band_lo) && isfinite(band_hi)) {
             snprintf(leg[nl].text, LABEL_MAX, "policy band %s\xE2\x80\x93%s",
                      fmt_num(num[0], NUM_MAX, band_lo), fmt_num(num[1], NUM_MAX, band_hi));
@@ -936,14 +936,14 @@ int fa_chart_dot_whisker(HPDF_Page page, fa_chart_box box, const fa_chart_style 
         nl++;
     }
     if (isfinite(reference)) {
-        leg[nl] = (legend_item){SW_DASH, INK, "", 0};
+        leg[nl] = (legend_item){SW_DASH, 0, INK, ""};
         snprintf(leg[nl++].text, LABEL_MAX, "reference %s", fmt_num(num[0], NUM_MAX, reference));
     }
     if (any_out) {
-        leg[nl++] = (legend_item){SW_DIAMOND, VERMILLION, "outside band", 0};
+        leg[nl++] = (legend_item){SW_DIAMOND, 0, VERMILLION, "outside band"};
     }
     if (any_flag) {
-        leg[nl++] = (legend_item){SW_HOLLOW, BLUE, "small group (n<30)", 0};
+        leg[nl++] = (legend_item){SW_HOLLOW, 0, BLUE, "small group (n<30)"};
     }
     double leg_top = y;
     legend_fit(&c, leg, nl, box.w);
@@ -1384,7 +1384,7 @@ int fa_chart_beeswarm(HPDF_Page page, fa_chart_box box, const fa_chart_style *st
     if (n_rows > 0 && n_features > SIZE_MAX / n_rows) {
         return fa_error_set(err, FA_ENOMEM, NULL, 0, 0, "chart: beeswarm too large");
     }
-    legend_item grad = {SW_GRADIENT, BLUE, "", 0};
+    legend_item grad = {SW_GRADIENT, 0, BLUE, ""};
     double y = draw_title(&c, box, title);
     double leg_top = y;
     if (x) {
@@ -1452,6 +1452,7 @@ int fa_chart_beeswarm(HPDF_Page page, fa_chart_box box, const fa_chart_style *st
             size_t b = (size_t)fmax(0.0, fmin((double)(n_bins - 1), (px - a.p0) / d));
             unsigned k = bins[b]++ % max_k; /* 0, +1, -1, +2, -2, ... then wrap */
             pos[2 * i] = px;
+            /* NOLINTNEXTLINE(bugprone-integer-division): k = 1, 2 -> offset 1; 3, 4 -> 2 */
             pos[2 * i + 1] = ym + (double)((k + 1) / 2) * d * (k % 2 ? 1.0 : -1.0);
             shade[i] = x && isfinite(rank[i]) ? (unsigned char)lround(rank[i] * (SHADES - 1))
                                               : (unsigned char)SHADES;
@@ -1523,6 +1524,7 @@ int fa_chart_confusion(HPDF_Page page, fa_chart_box box, const fa_chart_style *s
                 ROW[j]);
     }
     for (int i = 0; i < 4; i++) {
+        /* NOLINTNEXTLINE(bugprone-integer-division): i / 2 is the row of cell i */
         double x0 = box.x + head_w + cw * (i % 2), y0 = top - ch * (i / 2 + 1), col[3];
         double share = total > 0 && isfinite(cell[i]) ? cell[i] / total : NAN;
         double t = isfinite(share) ? 0.1 + 0.75 * share : 0.0;
@@ -1605,9 +1607,11 @@ int fa_chart_lines(HPDF_Page page, fa_chart_box box, const fa_chart_style *st, c
         max_leg_lines = fmax(2.0, floor(max_leg_lines / 3.0));
     }
     size_t per_line = right ? 1 : 2;
+    /* NOLINTNEXTLINE(bugprone-integer-division): lines needed, rounded up on purpose */
     if ((double)((n_leg + per_line - 1) / per_line) > max_leg_lines) {
         size_t cap = (size_t)fmax(1.0, max_leg_lines) * per_line;
-        n_draw = cap > (size_t)(1 + (diagonal ? 1 : 0)) ? cap - 1 - (diagonal ? 1 : 0) : 0;
+        size_t fixed = diagonal ? 2 : 1;
+        n_draw = cap > fixed ? cap - fixed : 0;
         n_more = n_series - n_draw;
     }
     if (!right && n_series > 0) {
