@@ -20,6 +20,11 @@
  *   with more than TREE_MAX_PATH_FEATURES distinct features, or tables above
  *   TREE_MAX_ENTRIES, fall back to predicting. The sums differ from the predicted means only
  *   by rounding (the order of the additions).
+ *   When the trees test at most 64 columns and the CPU has BMI2, the walk is replaced by the
+ *   frontier game (see front_prepare): per explained row, one table per subtree of at most
+ *   FRONT_MAX_COLUMNS columns (path included), then one look-up per such subtree and
+ *   coalition. On the bench's 100 trees of depth 6 over 20 columns the kernel's game costs
+ *   about 0.15 s instead of 1 s for 100 rows x 2048 coalitions.
  *
  * KernelSHAP (fa_shap_kernel, Lundberg and Lee 2017, as SHAP's KernelExplainer runs it).
  * M = the varying features of the row (those where some background value differs from x;
@@ -64,6 +69,10 @@
 #include <omp.h>
 #endif
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#endif
+
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_rng.h>
@@ -105,6 +114,20 @@ unsigned long fa_shap__row_seed(uint64_t seed, size_t row)
 
 /* ------------------------------------------------------------------ the game */
 
+/* A frontier node (see front_prepare) and a leaf under it. */
+typedef struct front_node {
+    uint64_t R;             /* the columns (bits of cmap) on its path and in its subtree */
+    size_t node;            /* its index in the per-node arrays (node_off + n) */
+    size_t leaf0, n_leaves; /* its leaves in fleaf */
+    size_t goff;            /* its table in a workspace's G: 2^|R| doubles, by pext(S, R) */
+} front_node;
+
+typedef struct front_leaf {
+    uint64_t F;  /* the columns of its path */
+    size_t node; /* its index in the per-node arrays */
+    size_t tab;  /* its table in tab, indexed by pext(T, F) */
+} front_leaf;
+
 struct fa_shapgame {
     const fa_model *m;
     const double *bg;
@@ -127,6 +150,14 @@ struct fa_shapgame {
     uint8_t *first;   /* per split: 1 where its feature first appears on the path */
     size_t *tab_off;  /* per leaf: its table in tab */
     double *tab;
+    /* the frontier game (fast = 1; see front_prepare): tab is then in the frontier's layout */
+    int fast;
+    int32_t *cmap;     /* per column: its bit among the trees' columns, -1 when unused */
+    front_node *front; /* the frontier nodes of every tree, in tree order */
+    size_t n_front;
+    front_leaf *fleaf; /* the leaves under them, in order */
+    size_t n_fleaf;
+    size_t gsize; /* doubles of a workspace's frontier tables */
 };
 
 struct fa_shapgame_ws {
@@ -139,6 +170,10 @@ struct fa_shapgame_ws {
     uint64_t *reach; /* per tree level: the coalitions reaching the node (tree_node) */
     uint32_t *idx;   /* per coalition: its table index along the path */
     size_t nw;       /* words of the current batch's bit sets (at most TREE_WORDS) */
+    /* frontier game */
+    uint64_t *dnode; /* per node: the columns at which x leaves the path to it */
+    uint64_t *smask; /* per coalition of a batch: its columns */
+    double *G;       /* the frontier nodes' tables for the row */
     /* generic */
     double *cur;    /* n_bg composite rows of the coalition prevz */
     uint8_t *prevz; /* p */
@@ -408,6 +443,290 @@ static void tree_values(double v[], fa_shapgame_ws *w, const uint8_t z[], size_t
     }
 }
 
+/*
+ * The frontier game. For a model whose trees test at most 64 distinct columns, each tree is
+ * cut into subtrees at a frontier: the highest nodes N whose path and subtree together test
+ * at most FRONT_MAX_COLUMNS columns R_N (and the leaves above them). A coalition S reaches N
+ * when x goes N's way at every node of the path whose column is in S, i.e. when S misses D_N,
+ * the columns at which x leaves the path; the subtree's share of v(S) then depends only on
+ * S ∩ K_N, K_N = R_N \ D_N. For each explained row, every frontier node gets a table over
+ * the subsets U of R_N: G_N[U] = sum over the leaves L under N that U lets through (U misses
+ * D_L ⊇ D_N) of tab_L[U ∩ F_L], and 0 for the U that meet D_N; a coalition then costs one
+ * look-up per frontier node: v(S) = base + sum over the frontier nodes, in tree order, of
+ * G_N[S ∩ R_N]. Sets are 64-bit masks over the trees' columns (cmap), tables are indexed by
+ * BMI2's pext (so the frontier game is used only on CPUs that have it; elsewhere the walk),
+ * and a leaf's table is relaid out in the order of its columns' bits. On the bench model
+ * (100 trees of depth 6 over 20 columns, about 54 leaves a tree) that is about 7 frontier
+ * nodes a tree, against about 40 node visits a coalition a tree for the walk. The values
+ * differ from the walk's only by rounding (the order of the additions); v(empty) is the
+ * walk's.
+ */
+#define FRONT_MAX_COLUMNS 8
+/* Frontier nodes added in one pass over the coalitions (front_add: written for 4). */
+#define FRONT_GROUP 4
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define FRONT_HAVE_BMI2 1
+#define FRONT_TARGET __attribute__((target("bmi2")))
+
+/* 1 when the CPU runs BMI2 (pext): the frontier game is used only then. */
+static int front_cpu_ok(void)
+{
+    return __builtin_cpu_supports("bmi2") != 0;
+}
+
+/* Adds to G (indexed by pext(U, R)) the shares of the nl leaves lf for every U ⊆ K. */
+FRONT_TARGET static void front_build(double G[], uint64_t R, uint64_t K, const front_leaf *lf,
+                                     size_t nl, const uint64_t *dnode, const double *tab)
+{
+    for (size_t l = 0; l < nl; l++) {
+        const uint64_t Kl = K & ~dnode[lf[l].node], F = lf[l].F; /* U must miss D_L */
+        const double *t = tab + lf[l].tab;
+        uint64_t U = 0;
+        do { /* every U ⊆ Kl */
+            G[_pext_u64(U, R)] += t[_pext_u64(U, F)];
+            U = (U - Kl) & Kl;
+        } while (U != 0);
+    }
+}
+
+/* v[k] += G[f][pext(s[k], R[f])] for the nf <= FRONT_GROUP frontier nodes f, in order. */
+FRONT_TARGET static void front_add(double v[], const uint64_t s[], size_t n, const uint64_t R[],
+                                   const double *const G[], size_t nf)
+{
+    if (nf == FRONT_GROUP) { /* the usual case, unrolled */
+        for (size_t k = 0; k < n; k++) {
+            const uint64_t sk = s[k];
+            double acc = v[k];
+            acc += G[0][_pext_u64(sk, R[0])];
+            acc += G[1][_pext_u64(sk, R[1])];
+            acc += G[2][_pext_u64(sk, R[2])];
+            acc += G[3][_pext_u64(sk, R[3])];
+            v[k] = acc;
+        }
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        for (size_t f = 0; f < nf; f++) {
+            v[k] += G[f][_pext_u64(s[k], R[f])];
+        }
+    }
+}
+#else
+#define FRONT_HAVE_BMI2 0
+
+static int front_cpu_ok(void)
+{
+    return 0;
+}
+#endif
+
+/* Per node: the columns tested in its subtree, into sub[off + n]. */
+static uint64_t front_sub(const fa_shapgame *g, const fa_xgboost_tree *tr, size_t off, int32_t n,
+                          uint64_t sub[])
+{
+    uint64_t s = 0;
+    if (!is_leaf(tr, n)) {
+        s = ((uint64_t)1 << g->cmap[tr->feature[n]]) | front_sub(g, tr, off, tr->left[n], sub) |
+            front_sub(g, tr, off, tr->right[n], sub);
+    }
+    sub[off + (size_t)n] = s;
+    return s;
+}
+
+/* Appends the leaves of the subtree at n (left first) to g->fleaf; path = the columns above. */
+static void front_leaves(fa_shapgame *g, const fa_xgboost_tree *tr, size_t off, int32_t n,
+                         uint64_t path)
+{
+    if (is_leaf(tr, n)) {
+        front_leaf *l = &g->fleaf[g->n_fleaf++];
+        l->F = path;
+        l->node = off + (size_t)n;
+        l->tab = g->tab_off[off + (size_t)n];
+        return;
+    }
+    path |= (uint64_t)1 << g->cmap[tr->feature[n]];
+    front_leaves(g, tr, off, tr->left[n], path);
+    front_leaves(g, tr, off, tr->right[n], path);
+}
+
+/* Finds the frontier nodes of the subtree at n (path = the columns above n). */
+static void front_cut(fa_shapgame *g, const fa_xgboost_tree *tr, size_t off, int32_t n,
+                      uint64_t path, const uint64_t sub[])
+{
+    const uint64_t R = path | sub[off + (size_t)n];
+    if (is_leaf(tr, n) || __builtin_popcountll(R) <= FRONT_MAX_COLUMNS) {
+        front_node *f = &g->front[g->n_front++];
+        f->R = R;
+        f->node = off + (size_t)n;
+        f->leaf0 = g->n_fleaf;
+        front_leaves(g, tr, off, n, path);
+        f->n_leaves = g->n_fleaf - f->leaf0;
+        f->goff = g->gsize;
+        g->gsize += (size_t)1 << __builtin_popcountll(R);
+        return;
+    }
+    path |= (uint64_t)1 << g->cmap[tr->feature[n]];
+    front_cut(g, tr, off, tr->left[n], path, sub);
+    front_cut(g, tr, off, tr->right[n], path, sub);
+}
+
+/*
+ * Lays the tables of the leaves under n out by pext(T, F_L) (their columns in cmap order)
+ * instead of the path order of first appearance that tree_count and tree_node use: cols[0..k)
+ * are the columns above n in that order, tmp holds 2^TREE_MAX_PATH_FEATURES doubles.
+ */
+static void front_relayout(fa_shapgame *g, const fa_xgboost_tree *tr, size_t off, int32_t n,
+                           unsigned cols[], unsigned k, double tmp[])
+{
+    if (is_leaf(tr, n)) {
+        double *t = g->tab + g->tab_off[off + (size_t)n];
+        uint64_t F = 0;
+        for (unsigned i = 0; i < k; i++) {
+            F |= (uint64_t)1 << cols[i];
+        }
+        const size_t size = (size_t)1 << k;
+        for (size_t idx = 0; idx < size; idx++) {
+            size_t to = 0;
+            for (unsigned i = 0; i < k; i++) {
+                if (idx >> i & 1) { /* column cols[i]'s rank among F's bits */
+                    to |= (size_t)1 << __builtin_popcountll(F & (((uint64_t)1 << cols[i]) - 1));
+                }
+            }
+            tmp[to] = t[idx];
+        }
+        memcpy(t, tmp, size * sizeof *t);
+        return;
+    }
+    const unsigned c = (unsigned)g->cmap[tr->feature[n]];
+    unsigned pos = 0;
+    while (pos < k && cols[pos] != c) {
+        pos++;
+    }
+    if (pos == k) {
+        cols[k++] = c; /* k <= TREE_MAX_PATH_FEATURES: tree_layout checked it */
+    }
+    front_relayout(g, tr, off, tr->left[n], cols, k, tmp);
+    front_relayout(g, tr, off, tr->right[n], cols, k, tmp);
+}
+
+/*
+ * Switches g to the frontier game when the trees test at most 64 columns (else g keeps the
+ * walk); called once the tables and v(empty) are made. FA_ENOMEM.
+ */
+static int front_prepare(fa_shapgame *g)
+{
+    if (!front_cpu_ok()) {
+        return FA_OK;
+    }
+    g->cmap = fa_alloc_array(g->p ? g->p : 1, sizeof *g->cmap);
+    if (g->cmap == NULL) {
+        return FA_ENOMEM;
+    }
+    for (size_t j = 0; j < g->p; j++) {
+        g->cmap[j] = -1;
+    }
+    int32_t used = 0;
+    size_t total = 0;
+    for (size_t t = 0; t < g->n_trees; t++) {
+        const fa_xgboost_tree *tr = &g->trees[t];
+        total += tr->n_nodes;
+        for (size_t n = 0; n < tr->n_nodes; n++) {
+            if (!is_leaf(tr, (int32_t)n) && g->cmap[tr->feature[n]] < 0) {
+                if (used == 64) {
+                    return FA_OK;
+                }
+                g->cmap[tr->feature[n]] = used++;
+            }
+        }
+    }
+    uint64_t *sub = fa_alloc_array(total + 1, sizeof *sub);
+    double *tmp = fa_alloc_array((size_t)1 << TREE_MAX_PATH_FEATURES, sizeof *tmp);
+    g->front = fa_alloc_array(total + 1, sizeof *g->front);
+    g->fleaf = fa_alloc_array(total + 1, sizeof *g->fleaf);
+    int st = sub && tmp && g->front && g->fleaf ? FA_OK : FA_ENOMEM;
+    for (size_t t = 0; st == FA_OK && t < g->n_trees; t++) {
+        const fa_xgboost_tree *tr = &g->trees[t];
+        unsigned cols[TREE_MAX_PATH_FEATURES];
+        front_sub(g, tr, g->node_off[t], 0, sub);
+        front_cut(g, tr, g->node_off[t], 0, 0, sub);
+        front_relayout(g, tr, g->node_off[t], 0, cols, 0, tmp);
+    }
+    free(sub);
+    free(tmp);
+    g->fast = st == FA_OK;
+    return st;
+}
+
+/* The row's frontier: D per node (from x), then K and the table of every frontier node. */
+static void front_set_row(fa_shapgame_ws *w, const double x[])
+{
+    const fa_shapgame *g = w->g;
+    for (size_t t = 0; t < g->n_trees; t++) {
+        const fa_xgboost_tree *tr = &g->trees[t];
+        const size_t off = g->node_off[t];
+        /* parents before children: a node's D is set before its children are seen, since
+         * the walk goes down from the root through a stack */
+        int32_t stack[FA_TREESHAP__MAX_DEPTH + 2];
+        size_t sp = 0;
+        stack[sp++] = 0;
+        w->dnode[off] = 0;
+        while (sp > 0) {
+            const int32_t n = stack[--sp];
+            if (is_leaf(tr, n)) {
+                continue;
+            }
+            const uint64_t D = w->dnode[off + (size_t)n];
+            const uint64_t bit = (uint64_t)1 << g->cmap[tr->feature[n]];
+            const int left = goes_left(tr, n, x[tr->feature[n]]);
+            w->dnode[off + (size_t)tr->left[n]] = left ? D : D | bit;
+            w->dnode[off + (size_t)tr->right[n]] = left ? D | bit : D;
+            stack[sp++] = tr->left[n];
+            stack[sp++] = tr->right[n];
+        }
+    }
+    for (size_t f = 0; f < g->n_front; f++) {
+        const front_node *fn = &g->front[f];
+        const uint64_t K = fn->R & ~w->dnode[fn->node];
+        double *G = w->G + fn->goff;
+        memset(G, 0, ((size_t)1 << __builtin_popcountll(fn->R)) * sizeof *G);
+#if FRONT_HAVE_BMI2
+        front_build(G, fn->R, K, g->fleaf + fn->leaf0, fn->n_leaves, w->dnode, g->tab);
+#else
+        (void)K;
+#endif
+    }
+}
+
+/* v of the n coalitions z (n x p bytes) from the row's frontier tables. */
+static void front_values(double v[], fa_shapgame_ws *w, const uint8_t z[], size_t n)
+{
+    const fa_shapgame *g = w->g;
+    const size_t p = g->p;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t s = 0;
+        for (size_t j = 0; j < p; j++) {
+            if (z[k * p + j] && g->cmap[j] >= 0) {
+                s |= (uint64_t)1 << g->cmap[j];
+            }
+        }
+        w->smask[k] = s;
+        v[k] = g->base;
+    }
+#if FRONT_HAVE_BMI2 /* else g->fast is 0 and this is not called */
+    for (size_t f0 = 0; f0 < g->n_front; f0 += FRONT_GROUP) {
+        const size_t nf = g->n_front - f0 < FRONT_GROUP ? g->n_front - f0 : FRONT_GROUP;
+        uint64_t R[FRONT_GROUP] = {0};
+        const double *G[FRONT_GROUP] = {NULL};
+        for (size_t f = 0; f < nf; f++) {
+            R[f] = g->front[f0 + f].R;
+            G[f] = w->G + g->front[f0 + f].goff;
+        }
+        front_add(v, w->smask, n, R, G, nf);
+    }
+#endif
+}
+
 void fa_shapgame__free(fa_shapgame *g)
 {
     if (g == NULL) {
@@ -419,6 +738,9 @@ void fa_shapgame__free(fa_shapgame *g)
     free(g->first);
     free(g->tab_off);
     free(g->tab);
+    free(g->cmap);
+    free(g->front);
+    free(g->fleaf);
     free(g->lin_bg);
     free(g);
 }
@@ -470,6 +792,9 @@ int fa_shapgame__create(fa_shapgame **out, const fa_model *m, const double bg[],
         }
         fa_shapgame__ws_free(w);
         free(z);
+        if (st == FA_OK) {
+            st = front_prepare(g);
+        }
     } else {
         double *pred = fa_alloc_array(n_bg, sizeof *pred);
         st = pred != NULL ? fa_model_predict(m, pred, bg, n_bg, output, err) : FA_ENOMEM;
@@ -518,6 +843,9 @@ void fa_shapgame__ws_free(fa_shapgame_ws *w)
     free(w->in);
     free(w->reach);
     free(w->idx);
+    free(w->dnode);
+    free(w->smask);
+    free(w->G);
     free(w->cur);
     free(w->prevz);
     free(w->rows);
@@ -536,7 +864,13 @@ int fa_shapgame__ws_create(fa_shapgame_ws **out, const fa_shapgame *g)
     const size_t p = g->p;
     w->x = fa_alloc_array(p ? p : 1, sizeof *w->x);
     int ok = w->x != NULL;
-    if (g->tree) {
+    if (g->fast) {
+        size_t nodes = g->node_off[g->n_trees - 1] + g->trees[g->n_trees - 1].n_nodes;
+        w->dnode = fa_alloc_array(nodes + 1, sizeof *w->dnode);
+        w->smask = fa_alloc_array(FA_SHAPGAME__MAX_BATCH, sizeof *w->smask);
+        w->G = fa_alloc_array(g->gsize + 1, sizeof *w->G);
+        ok = ok && w->dnode && w->smask && w->G;
+    } else if (g->tree) {
         size_t nodes = g->node_off[g->n_trees - 1] + g->trees[g->n_trees - 1].n_nodes;
         w->xleft = fa_calloc_array(nodes + 1, 1);
         w->in = fa_alloc_array(p ? p : 1, TREE_WORDS * sizeof *w->in);
@@ -567,7 +901,9 @@ int fa_shapgame__set_row(fa_shapgame_ws *w, const double x[], double *fx, fa_err
 {
     const fa_shapgame *g = w->g;
     memcpy(w->x, x, g->p * sizeof *x);
-    if (g->tree) {
+    if (g->fast) {
+        front_set_row(w, x);
+    } else if (g->tree) {
         for (size_t t = 0; t < g->n_trees; t++) {
             const fa_xgboost_tree *tr = &g->trees[t];
             for (size_t n = 0; n < tr->n_nodes; n++) {
@@ -593,6 +929,10 @@ int fa_shapgame__values(double v[], fa_shapgame_ws *w, const uint8_t z[], size_t
 {
     const fa_shapgame *g = w->g;
     const size_t p = g->p, K = g->n_bg;
+    if (g->fast) {
+        front_values(v, w, z, n);
+        return FA_OK;
+    }
     if (g->tree) {
         tree_values(v, w, z, n);
         return FA_OK;
@@ -1033,21 +1373,25 @@ static int kernel_solve(double phi[], double se[], const kernel_plan *k, const d
     double *c = fa_calloc_array(q, sizeof *c);
     double *xr = fa_alloc_array(q, sizeof *xr);
     double *y = fa_alloc_array(k->n, sizeof *y);
-    int st = A && Ai && c && xr && y ? FA_OK : FA_ENOMEM;
+    size_t *nzi = fa_alloc_array(q, sizeof *nzi);
+    int st = A && Ai && c && xr && y && nzi ? FA_OK : FA_ENOMEM;
     for (size_t r = 0; st == FA_OK && r < k->n; r++) {
         const uint8_t *z = k->z + r * M;
         y[r] = v[r] - vnull - (double)z[q] * D;
+        size_t nz = 0; /* the zero terms leave the sums as they are: skipped */
         for (size_t a = 0; a < q; a++) {
             xr[a] = (double)z[a] - (double)z[q];
-        }
-        for (size_t a = 0; a < q; a++) {
-            if (xr[a] == 0.0) {
-                continue;
+            if (xr[a] != 0.0) {
+                nzi[nz++] = a;
             }
+        }
+        for (size_t i = 0; i < nz; i++) {
+            const size_t a = nzi[i];
             const double wa = k->w[r] * xr[a];
+            double *Aa = A->data + a * A->tda;
             c[a] += wa * y[r];
-            for (size_t b = 0; b <= a; b++) {
-                *gsl_matrix_ptr(A, a, b) += wa * xr[b];
+            for (size_t e = 0; e <= i; e++) {
+                Aa[nzi[e]] += wa * xr[nzi[e]];
             }
         }
     }
@@ -1121,11 +1465,19 @@ static int kernel_solve(double phi[], double se[], const kernel_plan *k, const d
                 }
             }
             for (size_t u = 0; st == FA_OK && u < U; u++) {
-                const double *gu = g + u * q;
+                double *gu = g + u * q;
                 for (size_t a = 0; a < q; a++) {
-                    for (size_t b = 0; b < q; b++) {
-                        B[a * q + b] += (gu[a] - mean[a]) * (gu[b] - mean[b]);
+                    gu[a] -= mean[a];
+                }
+                for (size_t a = 0; a < q; a++) { /* the lower triangle; B is symmetric */
+                    for (size_t b = 0; b <= a; b++) {
+                        B[a * q + b] += gu[a] * gu[b];
                     }
+                }
+            }
+            for (size_t a = 0; st == FA_OK && a < q; a++) {
+                for (size_t b = 0; b < a; b++) {
+                    B[b * q + a] = B[a * q + b];
                 }
             }
             const double f = (double)U / (double)(U - 1);
@@ -1166,6 +1518,7 @@ static int kernel_solve(double phi[], double se[], const kernel_plan *k, const d
     free(c);
     free(xr);
     free(y);
+    free(nzi);
     return st;
 }
 
