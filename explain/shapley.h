@@ -28,9 +28,12 @@
  * kernel and sampling estimators. For an XGBoost model in margin space it is computed from the
  * trees without predicting composite rows: a leaf's share of the background for the features
  * of its path that are outside S is tabulated once per background (over the subsets of the
- * path's features), and a coalition walks each tree following x on the features of S and both
- * branches elsewhere. Other models predict the n_bg composite rows of each coalition in
- * batches, updated column by column from the previous coalition.
+ * path's features). Per explained row, each subtree whose features (with those on the path
+ * above it) number at most 8 gets a table of its contribution for every subset of them, so a
+ * coalition costs one look-up per subtree (BMI2 pext; without BMI2, or past 64 features, a
+ * coalition walks each tree following x on the features of S and both branches elsewhere).
+ * Other models predict the n_bg composite rows of each coalition in batches, updated column by
+ * column from the previous coalition.
  */
 typedef struct fa_shapgame fa_shapgame;
 typedef struct fa_shapgame_ws fa_shapgame_ws;
