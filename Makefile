@@ -125,9 +125,11 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 # never-joined worker threads leave "possibly lost" TLS blocks: not shown. Under valgrind glibc
 # picks another libm variant (valgrind's CPU model has no FMA), so model outputs, and the
 # permutation-importance tables built on them, can differ in the last bits from a native run.
+VALGRIND := valgrind -q --leak-check=full --show-leak-kinds=definite \
+            --errors-for-leak-kinds=definite --error-exitcode=99
 valgrind: all
-	FA_CLI_WRAPPER='valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --error-exitcode=99' \
-	    tests/cli/run.sh $(O)
+	FA_CLI_WRAPPER='$(VALGRIND)' tests/cli/run.sh $(O)
+	FA_CLI_WRAPPER='$(VALGRIND)' tests/bad/run.sh $(O)
 
 # static analysis: cppcheck, then clang-tidy with the short check list of .clang-tidy (any
 # finding of either fails). clang-tidy takes a few minutes on two cores.
