@@ -25,13 +25,21 @@ int fa_cmd_report(int argc, char **argv);
 /* `explain --method tree|linear|exact` (audit/cmd_shap.c). */
 int fa_cmd_explain_shap(int argc, char **argv);
 
+/*
+ * 0 when no output path names the same file as an input path (same device and inode, so
+ * "./a.csv" and "a.csv" or a hard link count); otherwise prints "OUT: error: ..." and returns
+ * FA_EXIT_USAGE. NULL entries are skipped; paths that do not exist yet cannot clash.
+ */
+int fa_cli_refuse_overwriting_inputs(const char *const outs[], size_t n_outs,
+                                     const char *const ins[], size_t n_ins);
+
 /* Parses --max-memory SIZE ("4G", "512M", bytes) into *out; otherwise prints the usage error
  * and returns its exit status (FA_EXIT_USAGE). 0 on success. */
 int fa_cli_parse_max_memory(const char *arg, size_t *out);
 
 /* The --max-memory line of every command's --help. */
 #define FA_CLI_MAX_MEMORY_HELP                                                                     \
-    "  --max-memory SIZE        the most memory an in-memory table (feature matrix) may take,\n"  \
+    "  --max-memory SIZE        the most memory an in-memory table (feature matrix) may take,\n"   \
     "                           e.g. 512M, 8G (default 4G); past it: exit 2 with the reason\n"
 
 /* Prints "fairaudit: <message>" and "Try 'fairaudit --help'." on stderr; returns 2. */

@@ -707,31 +707,15 @@ static int provenance(fa_result *res, const audit_args *a, const fa_policy *poli
     return FA_OK;
 }
 
-/* An output that is the input file (same device and inode) would destroy the input. */
-static int same_file(const char *in, const char *out)
-{
-    struct stat si, so;
-    return out && stat(in, &si) == 0 && stat(out, &so) == 0 && si.st_dev == so.st_dev &&
-           si.st_ino == so.st_ino;
-}
-
 static int run(audit_args *a)
 {
     const char *outs[] = {a->json_path, a->junit_path, a->sarif_path, a->markdown_path,
                           a->pdf_path};
-    const char *ins[] = {a->input, a->policy_path, a->baseline_path};
-    for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
-        int clash = 0;
-        for (size_t k = 0; k < sizeof ins / sizeof ins[0]; k++) {
-            clash |= ins[k] != NULL && same_file(ins[k], outs[i]);
-        }
-        if (clash) {
-            fprintf(stderr,
-                    "%s: error: an output file is an input of the audit; refusing to "
-                    "overwrite it\n",
-                    outs[i]);
-            return FA_EXIT_USAGE;
-        }
+    const char *ins[] = {a->input,         a->policy_path,      a->baseline_path,
+                         a->ex.model_path, a->ex.features_path, a->ex.background_path};
+    if (fa_cli_refuse_overwriting_inputs(outs, sizeof outs / sizeof outs[0], ins,
+                                         sizeof ins / sizeof ins[0]) != 0) {
+        return FA_EXIT_USAGE;
     }
     fa_error err;
     fa_error_clear(&err);

@@ -1224,5 +1224,14 @@ int fa_cmd_explain(int argc, char **argv)
     fa_permutation_options init = FA_PERMUTATION_OPTIONS_INIT;
     a.o = init;
     int st = parse_args(&a, argc, argv);
-    return st < 0 ? run_explain(&a) : st;
+    if (st >= 0) {
+        return st;
+    }
+    const char *outs[] = {a.json_path, a.out_path};
+    const char *ins[] = {a.model,       a.data,           a.labels_file,
+                         a.groups_file, a.feature_groups, a.feature_names};
+    if (fa_cli_refuse_overwriting_inputs(outs, 2, ins, sizeof ins / sizeof ins[0]) != 0) {
+        return FA_EXIT_USAGE;
+    }
+    return run_explain(&a);
 }

@@ -136,14 +136,6 @@ static int parse(report_args *a, int argc, char **argv)
     return -1;
 }
 
-/* An output that is the input (same device and inode) would destroy the input. */
-static int same_file(const char *in, const char *out)
-{
-    struct stat si, so;
-    return in && out && stat(in, &si) == 0 && stat(out, &so) == 0 && si.st_dev == so.st_dev &&
-           si.st_ino == so.st_ino;
-}
-
 static int render(const fa_result *res, const report_args *a, fa_error *err)
 {
     int st = FA_OK;
@@ -182,12 +174,9 @@ int fa_cmd_report(int argc, char **argv)
         return status;
     }
     const char *outs[] = {a.json_path, a.junit_path, a.sarif_path, a.markdown_path, a.pdf_path};
-    for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
-        if (same_file(a.input, outs[i])) {
-            fprintf(stderr, "%s: error: an output file is the input; refusing to overwrite it\n",
-                    outs[i]);
-            return FA_EXIT_USAGE;
-        }
+    const char *ins[] = {a.input};
+    if (fa_cli_refuse_overwriting_inputs(outs, sizeof outs / sizeof outs[0], ins, 1) != 0) {
+        return FA_EXIT_USAGE;
     }
     fa_error err;
     fa_error_clear(&err);

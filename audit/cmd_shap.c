@@ -632,6 +632,11 @@ int fa_cmd_explain_shap(int argc, char **argv)
     if (st >= 0) {
         return st;
     }
+    const char *outs[] = {a.out_path, a.json_path, a.se_path};
+    const char *ins[] = {a.model, a.data, a.background};
+    if (fa_cli_refuse_overwriting_inputs(outs, 3, ins, 3) != 0) {
+        return FA_EXIT_USAGE;
+    }
     shap_run r;
     memset(&r, 0, sizeof r);
     fa_error err;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gsl/gsl_errno.h>
@@ -66,6 +67,28 @@ int fa_cli_usage_error(const char *fmt, ...)
     va_end(ap);
     fputs("\nTry 'fairaudit --help'.\n", stderr);
     return FA_EXIT_USAGE;
+}
+
+int fa_cli_refuse_overwriting_inputs(const char *const outs[], size_t n_outs,
+                                     const char *const ins[], size_t n_ins)
+{
+    for (size_t i = 0; i < n_outs; i++) {
+        struct stat so, si;
+        if (outs[i] == NULL || stat(outs[i], &so) != 0) {
+            continue;
+        }
+        for (size_t k = 0; k < n_ins; k++) {
+            if (ins[k] != NULL && stat(ins[k], &si) == 0 && si.st_dev == so.st_dev &&
+                si.st_ino == so.st_ino) {
+                fprintf(stderr,
+                        "%s: error: this output is also an input (%s); refusing to "
+                        "overwrite it\n",
+                        outs[i], ins[k]);
+                return FA_EXIT_USAGE;
+            }
+        }
+    }
+    return 0;
 }
 
 int fa_cli_parse_max_memory(const char *arg, size_t *out)

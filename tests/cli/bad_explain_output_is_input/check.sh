@@ -1,0 +1,2 @@
+# shellcheck shell=bash
+cmp tests/bad/data/linear_features.csv "$TMP/x.csv"

@@ -1,0 +1,2 @@
+# shellcheck shell=bash
+cmp tests/data/models/tiny_linear.json "$TMP/m.json"
