@@ -65,9 +65,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -980,24 +977,6 @@ int fa_shapgame__values(double v[], fa_shapgame_ws *w, const uint8_t z[], size_t
 
 /* ------------------------------------------------------------------ the row driver */
 
-static int max_threads(void)
-{
-#ifdef _OPENMP
-    return omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
-
-static int thread_id(void)
-{
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
-
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -1040,13 +1019,7 @@ int fa_shap__drive(const char *fn, double out[], double se[], const fa_model *m,
     if (st != FA_OK) {
         return st;
     }
-    int threads = o->threads > 0 ? o->threads : max_threads();
-    if (threads < 1 || !fa_model_thread_safe(m)) {
-        threads = 1;
-    }
-    if ((size_t)threads > n_rows) {
-        threads = (int)n_rows;
-    }
+    int threads = fa_shap__plan_threads(o, m, n_rows);
     drive_ws *ws = fa_calloc_array((size_t)threads, sizeof *ws);
     int made = 0;
     while (ws != NULL && made < threads && fa_shapgame__ws_create(&ws[made].gw, g) == FA_OK) {
@@ -1064,7 +1037,7 @@ int fa_shap__drive(const char *fn, double out[], double se[], const fa_model *m,
             int stopped;
 #pragma omp atomic read
             stopped = stop;
-            drive_ws *w = &ws[thread_id()];
+            drive_ws *w = &ws[fa_shap__thread_id()];
             if (stopped) {
                 continue;
             }

@@ -53,7 +53,7 @@ static int max_threads(void)
 #endif
 }
 
-static int thread_id(void)
+int fa_shap__thread_id(void)
 {
 #ifdef _OPENMP
     return omp_get_thread_num();
@@ -63,7 +63,7 @@ static int thread_id(void)
 }
 
 /* The threads to use: opts' count (0 = all cores), 1 for a model that is not thread-safe. */
-static int plan_threads(const fa_shap_options *o, const fa_model *m, size_t n_rows)
+int fa_shap__plan_threads(const fa_shap_options *o, const fa_model *m, size_t n_rows)
 {
     int threads = o->threads > 0 ? o->threads : max_threads();
     if (threads < 1 || !fa_model_thread_safe(m)) {
@@ -138,7 +138,7 @@ int fa_shap_tree(double out[], const fa_model *m, const double x[], size_t n_row
         return st;
     }
     const size_t p = fa_model_n_features(m);
-    const int threads = plan_threads(&o, m, n_rows);
+    const int threads = fa_shap__plan_threads(&o, m, n_rows);
     fa_treeshap_ws **ws = fa_calloc_array((size_t)threads, sizeof(fa_treeshap_ws *));
     for (int i = 0; ws != NULL && i < threads && st == FA_OK; i++) {
         st = fa_treeshap__ws_create(&ws[i], ts);
@@ -153,7 +153,7 @@ int fa_shap_tree(double out[], const fa_model *m, const double x[], size_t n_row
         for (size_t b = 0; b < n_blocks; b++) {
             const size_t i = b * FA_TREESHAP__BLOCK;
             const size_t n = n_rows - i < FA_TREESHAP__BLOCK ? n_rows - i : FA_TREESHAP__BLOCK;
-            fa_treeshap__rows(out + i * (p + 1), ts, x + i * p, n, ws[thread_id()]);
+            fa_treeshap__rows(out + i * (p + 1), ts, x + i * p, n, ws[fa_shap__thread_id()]);
             if (o.progress != NULL) {
                 tree_progress(&o, &done, &last, n, n_rows);
             }
@@ -185,7 +185,7 @@ int fa_shap_tree_interventional(double out[], const fa_model *m, const double x[
             n_rows >= 64 ? FA_TREESHAP__INTERVENTIONAL_TABLES : FA_TREESHAP__INTERVENTIONAL;
         st = fa_treeshap__create(&ts, m, mode, err);
     }
-    const int threads = plan_threads(&o, m, n_rows);
+    const int threads = fa_shap__plan_threads(&o, m, n_rows);
     if (st == FA_OK) {
         st = fa_treeshap__bg_create(&b, ts, bg, n_bg, threads, err);
     }
@@ -209,7 +209,7 @@ int fa_shap_tree_interventional(double out[], const fa_model *m, const double x[
             const size_t i = k * FA_TREESHAP__BLOCK;
             const size_t n = n_rows - i < FA_TREESHAP__BLOCK ? n_rows - i : FA_TREESHAP__BLOCK;
             fa_treeshap__rows_interventional(out + i * (p + 1), ts, b, x + i * p, n,
-                                             ws[thread_id()]);
+                                             ws[fa_shap__thread_id()]);
             if (o.progress != NULL) {
                 tree_progress(&o, &done, &last, n, n_rows);
             }
@@ -420,7 +420,7 @@ static void exact_rows(double out[], const exact_problem *pb, size_t n_rows, exa
         int stopped;
 #pragma omp atomic read
         stopped = stop;
-        exact_ws *w = &ws[thread_id()];
+        exact_ws *w = &ws[fa_shap__thread_id()];
         if (stopped) {
             continue;
         }
@@ -467,7 +467,7 @@ int fa_shap_exact(double out[], const fa_model *m, const double x[], size_t n_ro
     size_t n_coal = (size_t)1 << p;
     pb.per_batch = n_bg < EXACT_BATCH_ROWS ? EXACT_BATCH_ROWS / n_bg : 1;
     pb.per_batch = pb.per_batch < n_coal ? pb.per_batch : n_coal;
-    const int threads = plan_threads(&o, m, n_rows);
+    const int threads = fa_shap__plan_threads(&o, m, n_rows);
     exact_ws *ws = fa_calloc_array((size_t)threads, sizeof *ws);
     int made = 0;
     while (ws != NULL && made < threads && exact_ws_init(&ws[made], &pb) == FA_OK) {

@@ -23,6 +23,13 @@
 
 /* ------------------------------------------------------- internal (kernelshap.c, sampling.c) */
 
+/* The calling thread's number inside an OpenMP region (0 outside, or without OpenMP). */
+int fa_shap__thread_id(void);
+
+/* Threads for n_rows rows: opts' count (0 = all cores), 1 for a model that is not thread-safe,
+ * at most n_rows (at least 1). */
+int fa_shap__plan_threads(const fa_shap_options *o, const fa_model *m, size_t n_rows);
+
 /*
  * The interventional game v(S) = mean over the background rows b of f(x_S, b_notS), for the
  * kernel and sampling estimators. For an XGBoost model in margin space it is computed from the
